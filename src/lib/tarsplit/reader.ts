@@ -1,0 +1,110 @@
+// Streaming reader of a gzip'd tar-split JSON-lines file. Memory stays bounded: the gzip stream
+// is consumed in chunks and a single line may not exceed maxLine bytes (a gzip bomb or a
+// multi-GB line fails instead of exhausting memory).
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { goClean, latin1 } from '../fs/gopath.js';
+import { FILE_TYPE, SEGMENT_TYPE, type Entry } from './entry.js';
+
+export class TarSplitFormatError extends Error {}
+
+export const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeB64(v: unknown, what: string): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string' || v.length % 4 !== 0 || !B64.test(v)) throw new TarSplitFormatError(`${what} is not standard base64`);
+  return Buffer.from(v, 'base64');
+}
+
+// Go's decoder matches keys case-insensitively when there is no exact match.
+function field(o: Record<string, unknown>, key: string): unknown {
+  if (key in o) return o[key];
+  for (const k of Object.keys(o)) if (k.toLowerCase() === key) return o[k];
+  return undefined;
+}
+
+export function parseEntryLine(line: string): Entry {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch (e) {
+    throw new TarSplitFormatError(`invalid JSON line: ${(e as Error).message}`);
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new TarSplitFormatError('entry is not an object');
+  const rec = o as Record<string, unknown>;
+  const type = field(rec, 'type');
+  const position = Number(field(rec, 'position') ?? 0);
+  const payload = decodeB64(field(rec, 'payload'), 'payload');
+  if (type === SEGMENT_TYPE) return { type: SEGMENT_TYPE, payload, position };
+  if (type !== FILE_TYPE) throw new TarSplitFormatError(`unknown entry type ${JSON.stringify(type)}`);
+  const size = field(rec, 'size') ?? 0;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new TarSplitFormatError('invalid size');
+  const raw = decodeB64(field(rec, 'name_raw'), 'name_raw');
+  const nameText = field(rec, 'name') ?? '';
+  if (typeof nameText !== 'string') throw new TarSplitFormatError('name is not a string');
+  const name = raw && raw.length > 0 ? raw : Buffer.from(nameText, 'utf8');
+  if (payload !== null && payload.length !== 8) throw new TarSplitFormatError('file payload is not an 8-byte CRC-64');
+  return { type: FILE_TYPE, name, size, payload, position };
+}
+
+/**
+ * Entries of a tar-split stream, with tar-split's unpacker rules: duplicate cleaned names are an
+ * error; a final line without newline that is not valid JSON is ignored (truncated tail).
+ */
+export async function* readEntries(input: Readable, maxLine = DEFAULT_MAX_LINE): AsyncGenerator<Entry> {
+  const seen = new Set<string>();
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  const emit = (line: Buffer, last: boolean): Entry | undefined => {
+    const text = line.toString('utf8');
+    if (last && text.trim() === '') return undefined;
+    let e: Entry;
+    try {
+      e = parseEntryLine(text);
+    } catch (err) {
+      if (last) return undefined;
+      throw err;
+    }
+    if (e.type === FILE_TYPE) {
+      const c = goClean(latin1(e.name));
+      if (seen.has(c)) throw new TarSplitFormatError(`duplicates of file paths not supported: ${JSON.stringify(e.name.toString('utf8'))}`);
+      seen.add(c);
+    }
+    return e;
+  };
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl < 0) break;
+      const part = chunk.subarray(start, nl);
+      const line = pending.length ? Buffer.concat([...pending, part]) : part;
+      pending = [];
+      pendingLen = 0;
+      if (line.length > maxLine) throw new TarSplitFormatError(`a line exceeds ${maxLine} bytes`);
+      const e = emit(line, false);
+      if (e) yield e;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      pending.push(Buffer.from(chunk.subarray(start)));
+      pendingLen += chunk.length - start;
+      if (pendingLen > maxLine) throw new TarSplitFormatError(`a line exceeds ${maxLine} bytes`);
+    }
+  }
+  if (pendingLen) {
+    const e = emit(Buffer.concat(pending), true);
+    if (e) yield e;
+  }
+}
+
+/** Open a tar-data.json.gz / tar-split.json.gz file (gzip members may be concatenated). */
+export function openTarSplit(path: string | Buffer): Readable {
+  const gunzip = createGunzip();
+  const src = createReadStream(path);
+  src.on('error', (e) => gunzip.destroy(e));
+  return src.pipe(gunzip);
+}
