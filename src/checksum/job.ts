@@ -1,0 +1,36 @@
+// One layer's checksum: Path A when tar-data is present and sound, else Path B (formats.md
+// §2.1.1: any Path A error falls back, as Docker did). A name that would leave the layer is
+// never a fallback: it stops the migration. Pure function: the worker and the tests call it.
+import { promises as fsp } from 'node:fs';
+import { EscapeError } from '../lib/fs/confined.js';
+import { checksumPathA } from './pathA.js';
+import { checksumPathB } from './pathB.js';
+import type { ChecksumJob, LayerDigest } from './types.js';
+
+export class LayerError extends Error {
+  constructor(readonly v1Id: string, readonly file: string, readonly reason: string, readonly escape: boolean) {
+    super(`layer ${v1Id}: ${file}: ${reason}`);
+  }
+}
+
+export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => void = () => {}): Promise<LayerDigest> {
+  const t0 = performance.now();
+  let fallbackReason = 'no tar-data.json.gz';
+  if (job.tarData) {
+    try {
+      const a = await checksumPathA(job.tarData, job.fileRoot, onBytes);
+      return { v1Id: job.v1Id, ...a, path: 'A', tarSplit: job.tarData, seconds: (performance.now() - t0) / 1000 };
+    } catch (e) {
+      if (e instanceof EscapeError) throw new LayerError(job.v1Id, `${job.tarData} entry ${e.message}`, 'refusing to read outside the layer', true);
+      fallbackReason = `${job.tarData}: ${(e as Error).message}`;
+    }
+  }
+  try {
+    const b = await checksumPathB(job.diffDir, job.excludeAufsMeta, job.pathBOut, onBytes);
+    return { v1Id: job.v1Id, ...b, path: 'B', tarSplit: job.pathBOut, fallbackReason, seconds: (performance.now() - t0) / 1000 };
+  } catch (e) {
+    await fsp.rm(job.pathBOut, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    throw new LayerError(job.v1Id, err.path ? String(err.path) : job.diffDir, `cannot regenerate the layer tar: ${err.message}`, false);
+  }
+}

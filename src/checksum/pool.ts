@@ -1,0 +1,59 @@
+// A small pool of worker threads, one layer job at a time per worker, biggest layers first.
+// Plain worker_threads rather than piscina: jobs stream progress messages back while they run
+// and a fatal layer error must stop every worker at once; both are a few lines here.
+import { Worker } from 'node:worker_threads';
+import type { ChecksumJob, LayerDigest, WorkerMessage } from './types.js';
+
+export class ChecksumFailure extends Error {}
+
+export interface PoolEvents {
+  onBytes?: (v1Id: string, bytes: number) => void;
+  onDone?: (d: LayerDigest) => void;
+}
+
+export async function runChecksums(
+  jobs: Array<ChecksumJob & { weight: number }>,
+  workers: number,
+  events: PoolEvents = {},
+): Promise<Map<string, LayerDigest>> {
+  const queue = [...jobs].sort((a, b) => b.weight - a.weight);
+  const results = new Map<string, LayerDigest>();
+  if (queue.length === 0) return results;
+  const n = Math.max(1, Math.min(workers, queue.length));
+  const pool: Worker[] = [];
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const stop = (err?: Error) => {
+      if (failed) return;
+      if (err) failed = true;
+      for (const w of pool) void w.terminate();
+      if (err) reject(err);
+      else resolve(results);
+    };
+    const feed = (w: Worker) => {
+      const job = queue.shift();
+      if (!job) {
+        if (results.size === jobs.length) stop();
+        return;
+      }
+      const { weight: _w, ...plain } = job;
+      w.postMessage(plain);
+    };
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url));
+      pool.push(w);
+      w.on('message', (m: WorkerMessage) => {
+        if (failed) return;
+        if (m.kind === 'progress') events.onBytes?.(m.v1Id, m.bytes);
+        else if (m.kind === 'error') stop(new ChecksumFailure(m.message));
+        else {
+          results.set(m.result.v1Id, m.result);
+          events.onDone?.(m.result);
+          feed(w);
+        }
+      });
+      w.on('error', (e) => stop(e));
+      feed(w);
+    }
+  });
+}

@@ -1,0 +1,33 @@
+// Messages between the main thread and checksum workers (plain data: they cross threads).
+
+export interface ChecksumJob {
+  v1Id: string;
+  /** Legacy tar-data.json.gz, when present (Path A). */
+  tarData?: string;
+  /** Where Path A reads file payloads. */
+  fileRoot: string;
+  /** What Path B archives. */
+  diffDir: string;
+  excludeAufsMeta: boolean;
+  /** Where Path B writes its new tar-split (gzip). */
+  pathBOut: string;
+}
+
+export interface LayerDigest {
+  v1Id: string;
+  diffId: string;
+  size: number;
+  path: 'A' | 'B';
+  /** The tar-split file to store for this layer. */
+  tarSplit: string;
+  /** Why Path A was not used (absent tar-data, or the error that made it fall back). */
+  fallbackReason?: string;
+  /** Tar stream bytes hashed. */
+  bytes: number;
+  seconds: number;
+}
+
+export type WorkerMessage =
+  | { kind: 'progress'; v1Id: string; bytes: number }
+  | { kind: 'done'; result: LayerDigest }
+  | { kind: 'error'; v1Id: string; message: string; file?: string; escape: boolean };

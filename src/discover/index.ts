@@ -1,0 +1,21 @@
+// discover: read a legacy root into plain records. Reads only; never writes.
+import { promises as fsp } from 'node:fs';
+import { detectDriver } from '../legacy-drivers/index.js';
+import type { LegacyDriver } from '../legacy-drivers/driver.js';
+import { readGraph } from './graph.js';
+import { readTags } from './tags.js';
+import { RootError, type LegacyRoot } from './records.js';
+
+export async function discover(root: string, wantedDriver?: string): Promise<{ legacy: LegacyRoot; driver: LegacyDriver }> {
+  const st = await fsp.stat(root).catch(() => undefined);
+  if (!st?.isDirectory()) throw new RootError(root, 'not a directory');
+  const hasGraph = (await fsp.lstat(`${root}/graph`).catch(() => undefined))?.isDirectory();
+  if (!hasGraph) throw new RootError(`${root}/graph`, 'no legacy graph directory: this is not a pre-1.10 Docker root (or it was already migrated)');
+  const driver = await detectDriver(root, wantedDriver);
+  const layers = await readGraph(root);
+  for (const id of layers.keys()) {
+    if (!(await driver.has(id))) throw new RootError(driver.fileRoot(id), 'layer data directory is missing', id);
+  }
+  const tags = await readTags(root, driver.name);
+  return { legacy: { root, driver: driver.name, layers, tags }, driver };
+}

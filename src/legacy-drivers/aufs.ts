@@ -1,0 +1,118 @@
+// aufs: aufs/diff/<id> holds exactly a layer's own changes, with aufs whiteouts as files
+// (formats.md §1.8). Materialising an overlay2 diff dir is a walk that hardlinks every
+// non-directory, recreates directories, and converts whiteouts (§4.8, §6.2).
+import { constants, promises as fsp, type BigIntStats } from 'node:fs';
+import { joinAbs, readdirSorted } from '../lib/fs/walk.js';
+import { listXattrs, mknod, rdevMajor, rdevMinor, setXattr } from '../lib/fs/special.js';
+import type { V1Id } from '../discover/records.js';
+import type { DirDiffSource, LegacyDriver, MaterialiseStats } from './driver.js';
+
+const WH = '.wh.';
+const WH_META = '.wh..wh.';
+const WH_OPQ = '.wh..wh..opq';
+
+/** Top-level aufs metadata that Docker's aufs Diff excluded (formats.md §2.3.1). */
+export function isAufsMeta(rel: string, depth: number): boolean {
+  return depth === 0 && rel.startsWith(WH_META) && rel !== WH_OPQ;
+}
+
+export class AufsDriver implements LegacyDriver {
+  readonly name = 'aufs';
+  constructor(readonly root: string) {}
+
+  private diffDir(id: string): string {
+    return `${this.root}/aufs/diff/${id}`;
+  }
+
+  async has(id: string): Promise<boolean> {
+    const st = await fsp.lstat(this.diffDir(id)).catch(() => undefined);
+    return st?.isDirectory() ?? false;
+  }
+
+  fileRoot(id: V1Id): string {
+    return this.diffDir(id);
+  }
+
+  diffSource(id: V1Id): DirDiffSource {
+    return { kind: 'dir', dir: this.diffDir(id), excludeAufsMeta: true };
+  }
+
+  async materialise(id: V1Id, dest: string): Promise<MaterialiseStats> {
+    const stats: MaterialiseStats = { files: 0, linked: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] };
+    const src = Buffer.from(this.diffDir(id));
+    const dst = Buffer.from(dest);
+    await fsp.mkdir(dst);
+    await convertDir(src, dst, '', 0, stats);
+    await copyMeta(src, dst, await fsp.lstat(src, { bigint: true }));
+    return stats;
+  }
+}
+
+async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, depth: number, stats: MaterialiseStats): Promise<void> {
+  const srcDir = relDir === '' ? srcRoot : joinAbs(srcRoot, relDir);
+  const dstDir = relDir === '' ? dstRoot : joinAbs(dstRoot, relDir);
+  const names = await readdirSorted(srcDir);
+  const present = new Set(names);
+  for (const name of names) {
+    const rel = relDir === '' ? name : `${relDir}/${name}`;
+    if (isAufsMeta(name, depth)) {
+      stats.droppedMeta.push(rel);
+      continue;
+    }
+    const s = joinAbs(srcRoot, rel);
+    const st = await fsp.lstat(s, { bigint: true });
+    if (name === WH_OPQ) {
+      await setXattr(dstDir, 'trusted.overlay.opaque', 'y');
+      stats.opaqueDirs++;
+      continue;
+    }
+    if (name.startsWith(WH)) {
+      const hidden = name.slice(WH.length);
+      // A real entry of the same name wins, as it would in a later tar entry.
+      if (hidden === '' || present.has(hidden)) continue;
+      const w = joinAbs(dstRoot, relDir === '' ? hidden : `${relDir}/${hidden}`);
+      await mknod(w, 'c', 0, 0, 0);
+      await fsp.lchown(w, Number(st.uid), Number(st.gid));
+      stats.whiteouts++;
+      continue;
+    }
+    const d = joinAbs(dstRoot, rel);
+    if (st.isDirectory()) {
+      await fsp.mkdir(d);
+      await convertDir(srcRoot, dstRoot, rel, depth + 1, stats);
+      await copyMeta(s, d, st);
+      continue;
+    }
+    stats.files++;
+    try {
+      await fsp.link(s, d); // link(2) on Linux does not follow a symlink: the link itself is linked
+      stats.linked++;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      await copyEntry(s, d, st);
+      stats.copied++;
+    }
+  }
+}
+
+/** Owner, mode, xattrs and times of a recreated directory (or copied entry). */
+export async function copyMeta(src: Buffer, dst: Buffer, st: BigIntStats): Promise<void> {
+  await fsp.lchown(dst, Number(st.uid), Number(st.gid));
+  if (!st.isSymbolicLink()) {
+    await fsp.chmod(dst, Number(st.mode) & 0o7777);
+    for (const [k, v] of await listXattrs(src)) await setXattr(dst, k, v);
+  }
+  const at = Number(st.atimeNs) / 1e9, mt = Number(st.mtimeNs) / 1e9;
+  await fsp.lutimes(dst, at, mt);
+}
+
+/** Copy one non-directory preserving what a hardlink would have shared. */
+export async function copyEntry(src: Buffer, dst: Buffer, st: BigIntStats): Promise<void> {
+  if (st.isFile()) await fsp.copyFile(src, dst, constants.COPYFILE_EXCL);
+  else if (st.isSymbolicLink()) await fsp.symlink(await fsp.readlink(src, { encoding: 'buffer' }), dst);
+  else if (st.isCharacterDevice() || st.isBlockDevice()) {
+    const rdev = Number(st.rdev);
+    await mknod(dst, st.isCharacterDevice() ? 'c' : 'b', Number(st.mode), rdevMajor(rdev), rdevMinor(rdev));
+  } else if (st.isFIFO() || st.isSocket()) await mknod(dst, 'p', Number(st.mode));
+  await copyMeta(src, dst, st);
+}

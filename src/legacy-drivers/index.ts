@@ -1,0 +1,33 @@
+// Driver detection, as the v1.10-migrator did it: exactly one legacy driver dir with data.
+import { promises as fsp } from 'node:fs';
+import { RootError } from '../discover/records.js';
+import { AufsDriver } from './aufs.js';
+import type { LegacyDriver } from './driver.js';
+
+export const KNOWN_DRIVERS = ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] as const;
+const SUPPORTED = new Set(['aufs']);
+
+async function nonEmptyDir(p: string): Promise<boolean> {
+  const st = await fsp.lstat(p).catch(() => undefined);
+  if (!st?.isDirectory()) return false;
+  return (await fsp.readdir(p)).length > 0;
+}
+
+async function hasData(root: string, name: string): Promise<boolean> {
+  if (name === 'vfs') return nonEmptyDir(`${root}/vfs/dir`);
+  return nonEmptyDir(`${root}/${name}`);
+}
+
+export async function detectDriver(root: string, wanted?: string): Promise<LegacyDriver> {
+  const found: string[] = [];
+  for (const d of KNOWN_DRIVERS) if (await hasData(root, d)) found.push(d);
+  let name: string;
+  if (wanted) {
+    if (!found.includes(wanted)) throw new RootError(root, `--driver ${wanted} given but the root holds no ${wanted} data (found: ${found.join(', ') || 'none'})`);
+    name = wanted;
+  } else if (found.length === 1) name = found[0]!;
+  else if (found.length === 0) throw new RootError(root, 'no legacy graph driver data found (expected one of aufs/, overlay/, vfs/dir/, btrfs/, devicemapper/, zfs/)');
+  else throw new RootError(root, `data for several legacy drivers found (${found.join(', ')}); choose one with --driver`);
+  if (!SUPPORTED.has(name)) throw new RootError(`${root}/${name}`, `the ${name} driver is not supported by this version of cas-migrate (supported: ${[...SUPPORTED].join(', ')})`);
+  return new AufsDriver(root);
+}

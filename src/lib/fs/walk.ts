@@ -1,0 +1,45 @@
+// Go filepath.Walk order: depth-first pre-order, each directory's entries sorted byte-wise,
+// symlinks not followed, the root itself not yielded. Names are latin1 strings (every byte kept).
+import { promises as fsp, type BigIntStats } from 'node:fs';
+import { bytesOf, latin1 } from './gopath.js';
+
+export interface WalkEntry {
+  /** Path relative to the root, latin1 bytes, no leading "./". */
+  rel: string;
+  abs: Buffer;
+  st: BigIntStats;
+  depth: number;
+}
+
+export function joinAbs(root: Buffer | string, rel: string): Buffer {
+  return Buffer.concat([typeof root === 'string' ? Buffer.from(root) : root, Buffer.from('/'), bytesOf(rel)]);
+}
+
+export async function readdirSorted(dir: Buffer): Promise<string[]> {
+  const names = (await fsp.readdir(dir, { encoding: 'buffer' })) as Buffer[];
+  names.sort(Buffer.compare);
+  return names.map(latin1);
+}
+
+/**
+ * Walk `root`. `skip(rel, st)` returning true leaves an entry (and, for a directory, its
+ * subtree) out.
+ */
+export async function* walk(
+  root: string,
+  skip?: (rel: string, st: BigIntStats, depth: number) => boolean,
+): AsyncGenerator<WalkEntry> {
+  const rootBuf = Buffer.from(root);
+  async function* dir(relDir: string, depth: number): AsyncGenerator<WalkEntry> {
+    const abs = relDir === '' ? rootBuf : joinAbs(rootBuf, relDir);
+    for (const name of await readdirSorted(abs)) {
+      const rel = relDir === '' ? name : `${relDir}/${name}`;
+      const a = joinAbs(rootBuf, rel);
+      const st = await fsp.lstat(a, { bigint: true });
+      if (skip?.(rel, st, depth)) continue;
+      yield { rel, abs: a, st, depth };
+      if (st.isDirectory()) yield* dir(rel, depth + 1);
+    }
+  }
+  yield* dir('', 0);
+}
