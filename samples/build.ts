@@ -1,0 +1,25 @@
+// Build the bundled sample legacy root: node dist/samples/build.js DIR
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildLegacyAufsRoot } from '../test/helpers/legacy-root.js';
+import { sampleSpec } from './sample-spec.js';
+
+export function buildSample(root: string): ReturnType<typeof buildLegacyAufsRoot> {
+  const scratch = mkdtempSync(join(tmpdir(), 'cas-sample-scratch-'));
+  try {
+    return buildLegacyAufsRoot(root, scratch, sampleSpec());
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2];
+  if (!dir) {
+    process.stderr.write('usage: node dist/samples/build.js DIR\n');
+    process.exit(2);
+  }
+  buildSample(dir);
+  process.stdout.write(`legacy aufs sample root built in ${dir}\n`);
+}

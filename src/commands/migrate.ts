@@ -1,0 +1,57 @@
+import { Command, Flags } from '@oclif/core';
+import { cpus } from 'node:os';
+import { migrate } from '../pipeline.js';
+import { progressReporter } from '../report/progress.js';
+import { renderText } from '../report/text.js';
+import { EXIT, failureLine } from '../report/errors.js';
+
+export default class Migrate extends Command {
+  static override summary = 'Migrate a legacy (Docker 1.6–1.9) data root to the overlay2 layout of current dockerd.';
+
+  static override description = `Reads graph/, the legacy driver's layer dirs and repositories-<driver>, computes every layer's
+DiffID exactly as Docker 1.10 did (reassembling the tar from tar-data.json.gz, or regenerating it
+when that is missing or damaged), converts the v1 image JSON into v2 image configs, and writes
+image/overlay2/ and overlay2/ so that dockerd 20.10+ with --storage-driver overlay2 sees every
+image and tag. Image layer files are hardlinked from the legacy dirs (no extra disk); they are
+copied only when --target is on another filesystem. The legacy data is never modified.
+
+The new layout is built in <target>/.cas-migrate-staging and made visible by renames at the end,
+so dockerd never sees half a layout. Stop the legacy daemon first.
+
+Exit codes:
+  0  migrated (warnings, if any, are in the report)
+  1  the root cannot be migrated: one line names the layer and the file; nothing was made visible
+  2  usage error (bad flags)`;
+
+  static override examples = [
+    { description: 'Migrate the default root in place (beside the legacy data):', command: '<%= config.bin %> --root /var/lib/docker' },
+    { description: 'Write the new layout to another directory, keeping the source untouched:', command: '<%= config.bin %> --root /mnt/old-docker --target /mnt/new-docker' },
+    { description: 'Machine-readable report for scripts:', command: '<%= config.bin %> --root /var/lib/docker --json > report.json' },
+  ];
+
+  static override flags = {
+    root: Flags.string({ description: 'legacy Docker data root to read', default: '/var/lib/docker' }),
+    target: Flags.string({ description: 'data root to write image/overlay2 and overlay2 into (default: --root)' }),
+    workers: Flags.integer({ description: 'checksum worker threads (default: CPU count)', min: 1 }),
+    driver: Flags.string({ description: 'legacy graph driver to read when the root holds several', options: ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] }),
+    json: Flags.boolean({ description: 'print the report as one JSON document on stdout' }),
+    quiet: Flags.boolean({ char: 'q', description: 'no progress output; only the report (or errors)' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Migrate);
+    const progress = progressReporter(process.stderr, flags.quiet || (flags.json && !process.stderr.isTTY));
+    try {
+      const report = await migrate({
+        root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, onEvent: progress.onEvent,
+      });
+      progress.stop();
+      if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else process.stdout.write(renderText(report) + '\n');
+    } catch (e) {
+      progress.stop();
+      process.stderr.write(`cas-migrate: error: ${failureLine(e)}\n`);
+      this.exit(EXIT.FAILED);
+    }
+  }
+}

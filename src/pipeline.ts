@@ -1,0 +1,211 @@
+// The data walk of one migration: discover → plan → checksum → configs → write → commit.
+// Each stage lives in its own folder; this file only sequences them and collects the report.
+import { promises as fsp } from 'node:fs';
+import { cpus } from 'node:os';
+import pLimit from 'p-limit';
+import { discover } from './discover/index.js';
+import { RootError, type V1Id } from './discover/records.js';
+import { plan } from './plan/plan.js';
+import { runChecksums } from './checksum/pool.js';
+import type { LayerDigest } from './checksum/types.js';
+import { makeImageConfig, type ImageConfig } from './configs/image.js';
+import { V1DecodeError } from './configs/v1image.js';
+import { migrateRefs } from './configs/refs.js';
+import { chainIdExtend, type ChainID, type Digest, type DiffID, type ImageID } from './lib/digest/digest.js';
+import { createStaging, commitStaging, discardStaging, existingLayout, type Staging } from './write/staging.js';
+import { createStores, writeDistribution, writeImage, writeLayer, writeRepositories } from './write/metadata.js';
+import { finishLayerDir, linkIdFor, lowersOf } from './write/overlay2.js';
+import { mkdirMode } from './write/files.js';
+import type { LegacyDriver } from './legacy-drivers/driver.js';
+import type { Finding, ImageRow, LayerRow, MigrationReport, ProgressEvent } from './report/types.js';
+
+export interface MigrateOptions {
+  root: string;
+  target?: string;
+  workers?: number;
+  driver?: string;
+  onEvent?: (e: ProgressEvent) => void;
+}
+
+interface OwnedLayer {
+  v1Id: V1Id;
+  chainId: ChainID;
+  parentChainId?: ChainID;
+  digest: LayerDigest;
+  cacheId: string;
+  linkId: string;
+  lowers: string[];
+  parentCacheId?: string;
+}
+
+const now = () => performance.now() / 1000;
+
+export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
+  const t0 = now();
+  const emit = opts.onEvent ?? (() => {});
+  const root = opts.root.replace(/\/+$/, '') || '/';
+  const target = (opts.target ?? root).replace(/\/+$/, '') || '/';
+  const findings: Finding[] = [];
+  const warn = (f: Omit<Finding, 'severity'>) => {
+    const finding: Finding = { severity: 'warning', ...f };
+    findings.push(finding);
+    emit({ kind: 'warning', finding });
+  };
+
+  emit({ kind: 'phase', phase: 'discover' });
+  const { legacy, driver } = await discover(root, opts.driver);
+  const thePlan = plan(legacy);
+  if ((await existingLayout(target)) === 'data')
+    throw new RootError(`${target}/image/overlay2`, 'the target already holds an overlay2 layout with layers or images; refusing to overwrite it');
+  const tDiscover = now();
+
+  const staging = await createStaging(target);
+  try {
+    emit({ kind: 'phase', phase: 'checksum' });
+    emit({ kind: 'checksum-start', layers: thePlan.order.length });
+    const digests = await runChecksums(
+      thePlan.order.map((l) => ({
+        v1Id: l.v1Id,
+        tarData: l.tarData,
+        fileRoot: driver.fileRoot(l.v1Id),
+        diffDir: driver.diffSource(l.v1Id).dir,
+        excludeAufsMeta: driver.diffSource(l.v1Id).excludeAufsMeta,
+        pathBOut: `${staging.pathB}/${l.v1Id}.json.gz`,
+        weight: l.layerSize ?? 0,
+      })),
+      opts.workers ?? cpus().length,
+      {
+        onBytes: (_id, bytes) => emit({ kind: 'bytes', bytes }),
+        onDone: (d) => {
+          emit({ kind: 'layer-checksummed', v1Id: d.v1Id, diffId: d.diffId, path: d.path, seconds: d.seconds });
+          if (d.path === 'B' && d.fallbackReason && legacy.layers.get(d.v1Id as V1Id)?.tarData)
+            warn({ v1Id: d.v1Id, file: legacy.layers.get(d.v1Id as V1Id)!.tarData, message: `fell back to regenerating the tar (Path B): ${d.fallbackReason}` });
+        },
+      },
+    );
+    const tChecksum = now();
+
+    emit({ kind: 'phase', phase: 'configs' });
+    const configs = new Map<V1Id, ImageConfig>();
+    const chainOf = new Map<V1Id, ChainID>();
+    const owned = new Map<ChainID, OwnedLayer>();
+    const layers: LayerRow[] = [];
+    const images: ImageRow[] = [];
+    const mapping = new Map<string, ImageID>();
+    const blobs = new Map<DiffID, Digest[]>();
+    for (const l of thePlan.order) {
+      const d = digests.get(l.v1Id)!;
+      const diffId = d.diffId as DiffID;
+      const parentConfig = l.parent ? configs.get(l.parent) : undefined;
+      let cfg: ImageConfig;
+      try {
+        cfg = makeImageConfig(l.json, diffId, parentConfig);
+      } catch (e) {
+        if (e instanceof V1DecodeError) throw new RootError(`${root}/graph/${l.v1Id}/json`, e.message, l.v1Id);
+        throw e;
+      }
+      configs.set(l.v1Id, cfg);
+      const parentChain = l.parent ? chainOf.get(l.parent) : undefined;
+      const chainId = chainIdExtend(parentChain, diffId);
+      chainOf.set(l.v1Id, chainId);
+      const row: LayerRow = { v1Id: l.v1Id, diffId, chainId, size: d.size, path: d.path, fallbackReason: d.fallbackReason, bytes: d.bytes, seconds: d.seconds };
+      const owner = owned.get(chainId);
+      if (owner) row.sameAs = owner.v1Id;
+      else {
+        const parent = parentChain ? owned.get(parentChain) : undefined;
+        const cacheId = l.v1Id; // Docker 1.10's migration used the v1 id as cache-id
+        const linkId = linkIdFor(cacheId);
+        owned.set(chainId, {
+          v1Id: l.v1Id, chainId, parentChainId: parentChain, digest: d, cacheId, linkId,
+          lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
+        });
+        row.cacheId = cacheId;
+      }
+      layers.push(row);
+      mapping.set(l.v1Id, cfg.imageId);
+      images.push({ v1Id: l.v1Id, imageId: cfg.imageId, parentImageId: parentConfig?.imageId, layers: cfg.diffIds.length, refs: [] });
+      // v2 metadata only where the DiffID really is the pulled blob's content (Path A, §3.8).
+      if (l.checksum && d.path === 'A') blobs.set(diffId, [...(blobs.get(diffId) ?? []), l.checksum]);
+    }
+    const refs = migrateRefs(legacy.tags, mapping);
+    for (const s of refs.skipped) warn({ file: `${root}/repositories-${legacy.driver}`, message: `tag ${s.ref} skipped: ${s.reason}` });
+    const byImage = new Map(images.map((i) => [i.imageId, i]));
+    for (const repo of refs.repositories.values()) for (const [ref, id] of repo) byImage.get(id)?.refs.push(ref);
+    const tConfigs = now();
+
+    emit({ kind: 'phase', phase: 'write' });
+    const mat = await writeLayout(staging, driver, [...owned.values()], images, configs, refs.repositories, blobs);
+    emit({ kind: 'phase', phase: 'commit' });
+    await commitStaging(staging, target);
+    const tWrite = now();
+
+    const containers = (await fsp.readdir(`${root}/containers`).catch(() => [] as string[])).length;
+    if (containers) warn({ file: `${root}/containers`, message: `${containers} legacy container(s) were not migrated: container migration is not part of this version` });
+
+    return {
+      root, target, driver: legacy.driver, dryRun: false, layers, images,
+      refs: { migrated: refs.count, skipped: refs.skipped },
+      materialise: { files: mat.files, linked: mat.linked, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length },
+      findings,
+      timings: { discover: tDiscover - t0, checksum: tChecksum - tDiscover, configs: tConfigs - tChecksum, write: tWrite - tConfigs, total: tWrite - t0 },
+      totals: {
+        layers: layers.length, uniqueLayers: owned.size, images: images.length,
+        bytes: layers.reduce((a, l) => a + l.bytes, 0), size: layers.reduce((a, l) => a + l.size, 0),
+        pathA: layers.filter((l) => l.path === 'A').length, pathB: layers.filter((l) => l.path === 'B').length,
+      },
+      nextSteps: [
+        `Set "storage-driver": "overlay2" in /etc/docker/daemon.json (the legacy ${legacy.driver}/ dir would otherwise make dockerd pick ${legacy.driver}).`,
+        'Upgrade and start dockerd, then check `docker images` and run a container.',
+        `Once satisfied, the legacy data (graph/, ${legacy.driver}/, repositories-${legacy.driver}) can be removed; cas-migrate leaves it untouched.`,
+      ],
+    };
+  } catch (e) {
+    await discardStaging(staging);
+    throw e;
+  }
+}
+
+async function writeLayout(
+  staging: Staging,
+  driver: LegacyDriver,
+  owned: OwnedLayer[],
+  images: ImageRow[],
+  configs: Map<V1Id, ImageConfig>,
+  repositories: Map<string, Map<string, ImageID>>,
+  blobs: Map<DiffID, Digest[]>,
+) {
+  const total = { files: 0, linked: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
+  const limit = pLimit(8);
+  await Promise.all(
+    owned.map((l) =>
+      limit(async () => {
+        const dir = `${staging.driverRoot}/${l.cacheId}`;
+        await mkdirMode(dir, 0o710);
+        try {
+          const s = await driver.materialise(l.v1Id, `${dir}/diff`);
+          total.files += s.files;
+          total.linked += s.linked;
+          total.copied += s.copied;
+          total.whiteouts += s.whiteouts;
+          total.opaqueDirs += s.opaqueDirs;
+          for (const m of s.droppedMeta) total.droppedMeta.push({ v1Id: l.v1Id, file: `${driver.fileRoot(l.v1Id)}/${m}` });
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          throw new RootError(err.path ? String(err.path) : driver.fileRoot(l.v1Id), `cannot write the overlay2 layer: ${err.code ?? err.message}`, l.v1Id);
+        }
+      }),
+    ),
+  );
+  await createStores(staging.imageRoot);
+  for (const l of owned) {
+    await finishLayerDir(staging.driverRoot, { cacheId: l.cacheId, linkId: l.linkId, parentCacheId: l.parentCacheId }, l.lowers);
+    await writeLayer(staging.imageRoot, {
+      chainId: l.chainId, diffId: l.digest.diffId as DiffID, size: l.digest.size, cacheId: l.cacheId, parent: l.parentChainId,
+      tarSplit: l.digest.tarSplit, ownTarSplit: l.digest.path === 'B',
+    });
+  }
+  for (const img of images) await writeImage(staging.imageRoot, img.imageId as ImageID, configs.get(img.v1Id as V1Id)!.bytes, img.parentImageId as ImageID | undefined);
+  await writeDistribution(staging.imageRoot, blobs);
+  await writeRepositories(staging.imageRoot, repositories);
+  return total;
+}

@@ -1,0 +1,45 @@
+// Progress: a cli-progress bar on a TTY, plain log lines otherwise (CI logs, pipes, journald).
+import cliProgress from 'cli-progress';
+import type { ProgressEvent } from './types.js';
+import { humanBytes } from './text.js';
+
+export function progressReporter(stream: NodeJS.WriteStream, quiet: boolean): { onEvent: (e: ProgressEvent) => void; stop: () => void } {
+  if (quiet) return { onEvent: () => {}, stop: () => {} };
+  const log = (s: string) => stream.write(s + '\n');
+  if (!stream.isTTY) {
+    return {
+      onEvent: (e) => {
+        if (e.kind === 'phase') log(`cas-migrate: ${e.phase}`);
+        else if (e.kind === 'layer-checksummed') log(`cas-migrate: layer ${e.v1Id.slice(0, 12)} ${e.diffId} path ${e.path} ${e.seconds.toFixed(3)}s`);
+        else if (e.kind === 'warning') log(`cas-migrate: warning: ${e.finding.v1Id ? `layer ${e.finding.v1Id}: ` : ''}${e.finding.file ? `${e.finding.file}: ` : ''}${e.finding.message}`);
+      },
+      stop: () => {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { stream, format: 'checksum [{bar}] {value}/{total} layers | {hashed} | {rate} | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let bytes = 0;
+  const started = Date.now();
+  let active = false;
+  const payload = () => ({ hashed: humanBytes(bytes), rate: `${(bytes / 1e6 / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1)} MB/s` });
+  return {
+    onEvent: (e) => {
+      if (e.kind === 'checksum-start') {
+        bar.start(e.layers, 0, payload());
+        active = true;
+      } else if (e.kind === 'bytes') {
+        bytes += e.bytes;
+        if (active) bar.update(payload());
+      } else if (e.kind === 'layer-checksummed' && active) bar.increment(1, payload());
+      else if (e.kind === 'phase' && e.phase !== 'checksum' && active) {
+        bar.stop();
+        active = false;
+      }
+    },
+    stop: () => {
+      if (active) bar.stop();
+    },
+  };
+}

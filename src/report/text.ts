@@ -1,0 +1,50 @@
+// The human-readable report: a per-layer table, totals, findings and what to do next.
+import type { MigrationReport } from './types.js';
+
+const short = (s: string, n = 12) => s.replace(/^sha256:/, '').slice(0, n);
+
+export function humanBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
+}
+
+export function renderText(r: MigrationReport): string {
+  const out: string[] = [];
+  const rows = [['V1 ID', 'DIFFID', 'SIZE', 'PATH', 'SECONDS', 'MB/S', 'NOTE']];
+  for (const l of r.layers) {
+    const mbs = l.seconds > 0 ? (l.bytes / 1e6 / l.seconds).toFixed(1) : '-';
+    const note = l.sameAs ? `same layer as ${short(l.sameAs)}` : l.path === 'B' ? (l.fallbackReason ?? '') : '';
+    rows.push([short(l.v1Id), short(l.diffId), humanBytes(l.size), l.path, l.seconds.toFixed(3), mbs, note]);
+  }
+  out.push(table(rows), '');
+  const imgRows = [['V1 ID', 'IMAGE ID', 'LAYERS', 'REFERENCES']];
+  for (const i of r.images) imgRows.push([short(i.v1Id), short(i.imageId), String(i.layers), i.refs.join(', ') || '<untagged>']);
+  out.push(table(imgRows), '');
+  const t = r.totals;
+  out.push(
+    `${t.layers} v1 layers → ${t.uniqueLayers} overlay2 layers (${t.pathA} Path A, ${t.pathB} Path B), ${t.images} images, ${r.refs.migrated} references`,
+    `${humanBytes(t.bytes)} of layer tar hashed in ${r.timings.checksum.toFixed(2)} s` +
+      (r.timings.checksum > 0 ? ` (${(t.bytes / 1e6 / r.timings.checksum).toFixed(1)} MB/s)` : '') +
+      `; total ${r.timings.total.toFixed(2)} s`,
+    `layer files: ${r.materialise.linked} hardlinked, ${r.materialise.copied} copied` +
+      (r.materialise.copied ? ' (target on another filesystem: copies use extra disk)' : '') +
+      `, ${r.materialise.whiteouts} whiteouts, ${r.materialise.opaqueDirs} opaque dirs`,
+  );
+  if (r.findings.length) {
+    out.push('', 'Findings:');
+    for (const f of r.findings) out.push(`  ${f.severity}: ${f.v1Id ? `layer ${short(f.v1Id)}: ` : ''}${f.file ? `${f.file}: ` : ''}${f.message}`);
+  }
+  out.push('', `Migrated ${r.root} → ${r.target}/image/overlay2 and ${r.target}/overlay2. Next:`);
+  r.nextSteps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  return out.join('\n');
+}

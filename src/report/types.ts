@@ -1,0 +1,55 @@
+// The migration report: what the text table, --json and the progress display are made from.
+// Field names are stable (docs/cli.md documents them).
+
+export interface LayerRow {
+  v1Id: string;
+  diffId: string;
+  chainId: string;
+  /** Sum of regular-file payload bytes (Docker's layer size). */
+  size: number;
+  path: 'A' | 'B';
+  fallbackReason?: string;
+  /** Tar stream bytes hashed and wall seconds of this layer's checksum. */
+  bytes: number;
+  seconds: number;
+  /** Set when an earlier v1 layer already owns this ChainID (the data dir is not used). */
+  sameAs?: string;
+  cacheId?: string;
+}
+
+export interface ImageRow {
+  v1Id: string;
+  imageId: string;
+  parentImageId?: string;
+  layers: number;
+  refs: string[];
+}
+
+export interface Finding {
+  severity: 'warning' | 'error';
+  message: string;
+  v1Id?: string;
+  file?: string;
+}
+
+export interface MigrationReport {
+  root: string;
+  target: string;
+  driver: string;
+  dryRun: false;
+  layers: LayerRow[];
+  images: ImageRow[];
+  refs: { migrated: number; skipped: Array<{ ref: string; reason: string }> };
+  materialise: { files: number; linked: number; copied: number; whiteouts: number; opaqueDirs: number; droppedAufsMeta: number };
+  findings: Finding[];
+  timings: { discover: number; checksum: number; configs: number; write: number; total: number };
+  totals: { layers: number; uniqueLayers: number; images: number; bytes: number; size: number; pathA: number; pathB: number };
+  nextSteps: string[];
+}
+
+export type ProgressEvent =
+  | { kind: 'phase'; phase: string }
+  | { kind: 'checksum-start'; layers: number }
+  | { kind: 'bytes'; bytes: number }
+  | { kind: 'layer-checksummed'; v1Id: string; diffId: string; path: 'A' | 'B'; seconds: number }
+  | { kind: 'warning'; finding: Finding };

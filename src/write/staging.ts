@@ -1,0 +1,83 @@
+// Everything is built in a staging dir inside the target (dockerd ignores unknown top-level
+// dirs) and made visible by two renames: overlay2/ first (dockerd reads it only through the
+// layer store), image/overlay2/ last. Before the last rename dockerd sees no new layout at all;
+// after it, the complete one.
+import { promises as fsp } from 'node:fs';
+import { mkdirpMode } from './files.js';
+
+export const STAGING_NAME = '.cas-migrate-staging';
+
+export interface Staging {
+  dir: string;
+  imageRoot: string;
+  driverRoot: string;
+  pathB: string;
+}
+
+async function entries(p: string): Promise<string[] | undefined> {
+  try {
+    return await fsp.readdir(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * 'none': nothing there; 'empty': what a dockerd 20.10 leaves after booting on a legacy root
+ * (no layers, no images); 'data': a layout holding layers or images.
+ */
+export async function existingLayout(target: string): Promise<'none' | 'empty' | 'data'> {
+  const image = await entries(`${target}/image/overlay2`);
+  const driver = await entries(`${target}/overlay2`);
+  if (image === undefined && driver === undefined) return 'none';
+  const layers = (await entries(`${target}/image/overlay2/layerdb/sha256`)) ?? [];
+  const images = (await entries(`${target}/image/overlay2/imagedb/content/sha256`)) ?? [];
+  const mounts = (await entries(`${target}/image/overlay2/layerdb/mounts`)) ?? [];
+  const dirs = (driver ?? []).filter((n) => n !== 'l');
+  const links = (await entries(`${target}/overlay2/l`)) ?? [];
+  return layers.length || images.length || mounts.length || dirs.length || links.length ? 'data' : 'empty';
+}
+
+export async function createStaging(target: string): Promise<Staging> {
+  await mkdirpMode(target, 0o710);
+  const dir = `${target}/${STAGING_NAME}`;
+  await fsp.rm(dir, { recursive: true, force: true }); // ours: a leftover of an interrupted run
+  await fsp.mkdir(dir, { mode: 0o700 });
+  const s: Staging = { dir, imageRoot: `${dir}/image/overlay2`, driverRoot: `${dir}/overlay2`, pathB: `${dir}/pathb` };
+  await fsp.mkdir(`${dir}/image`, { mode: 0o700 });
+  await fsp.mkdir(s.driverRoot);
+  await fsp.chmod(s.driverRoot, 0o710);
+  await fsp.mkdir(`${s.driverRoot}/l`, { mode: 0o700 });
+  await fsp.mkdir(s.pathB, { mode: 0o700 });
+  return s;
+}
+
+async function fsyncDir(p: string): Promise<void> {
+  const fh = await fsp.open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function commitStaging(s: Staging, target: string): Promise<void> {
+  const state = await existingLayout(target);
+  if (state === 'data') throw new Error(`${target}: an overlay2 layout with data appeared while migrating; staging left at ${s.dir}`);
+  if (state === 'empty') {
+    // An empty layout from a dockerd boot: move it into staging, then delete it with the rest.
+    await fsp.rename(`${target}/overlay2`, `${s.dir}/old-overlay2`).catch(() => undefined);
+    await fsp.rename(`${target}/image/overlay2`, `${s.dir}/old-image-overlay2`).catch(() => undefined);
+  }
+  await mkdirpMode(`${target}/image`, 0o700);
+  await fsp.rename(s.driverRoot, `${target}/overlay2`);
+  await fsyncDir(target);
+  await fsp.rename(s.imageRoot, `${target}/image/overlay2`);
+  await fsyncDir(`${target}/image`);
+  await fsp.rm(s.dir, { recursive: true, force: true });
+}
+
+export async function discardStaging(s: Staging): Promise<void> {
+  await fsp.rm(s.dir, { recursive: true, force: true });
+}

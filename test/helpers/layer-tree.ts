@@ -1,0 +1,123 @@
+// Building a layer's files in a scratch dir and archiving it with a real tar writer.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, symlinkSync, linkSync, chmodSync, lchownSync, utimesSync, lutimesSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export type Writer = 'gnu' | 'bsdtar' | 'python' | 'busybox' | 'gnu-pax';
+
+export type Op =
+  | { file: string; content?: string | Buffer; mode?: number; uid?: number; gid?: number; mtime?: number }
+  | { dir: string; mode?: number; uid?: number; gid?: number; mtime?: number }
+  | { symlink: string; target: string }
+  | { hardlink: string; target: string }
+  | { whiteout: string }
+  | { opaque: string }
+  | { fifo: string }
+  | { chardev: string; major: number; minor: number }
+  | { xattr: string; name: string; hex: string };
+
+export const DEFAULT_MTIME = 1446330000; // 2015-10-31, when such layers were built
+
+function ensureParent(p: string): void {
+  mkdirSync(dirname(p), { recursive: true });
+}
+
+/** Apply ops in order to an empty dir. Times are set last, deepest first, so they stick. */
+export function buildTree(dir: string, ops: Op[]): void {
+  mkdirSync(dir, { recursive: true });
+  const times: Array<[string, number, boolean]> = [];
+  for (const op of ops) {
+    if ('file' in op) {
+      const p = join(dir, op.file);
+      ensureParent(p);
+      writeFileSync(p, op.content ?? '');
+      chmodSync(p, op.mode ?? 0o644);
+      lchownSync(p, op.uid ?? 0, op.gid ?? 0);
+      times.push([p, op.mtime ?? DEFAULT_MTIME, false]);
+    } else if ('dir' in op) {
+      const p = join(dir, op.dir);
+      mkdirSync(p, { recursive: true });
+      chmodSync(p, op.mode ?? 0o755);
+      lchownSync(p, op.uid ?? 0, op.gid ?? 0);
+      times.push([p, op.mtime ?? DEFAULT_MTIME, false]);
+    } else if ('symlink' in op) {
+      const p = join(dir, op.symlink);
+      ensureParent(p);
+      symlinkSync(op.target, p);
+      times.push([p, DEFAULT_MTIME, true]);
+    } else if ('hardlink' in op) {
+      const p = join(dir, op.hardlink);
+      ensureParent(p);
+      linkSync(join(dir, op.target), p);
+    } else if ('whiteout' in op) {
+      const p = join(dir, dirname(op.whiteout), '.wh.' + op.whiteout.split('/').pop());
+      ensureParent(p);
+      writeFileSync(p, '');
+      chmodSync(p, 0o444);
+      times.push([p, DEFAULT_MTIME, false]);
+    } else if ('opaque' in op) {
+      const p = join(dir, op.opaque, '.wh..wh..opq');
+      ensureParent(p);
+      writeFileSync(p, '');
+      chmodSync(p, 0o444);
+      times.push([p, DEFAULT_MTIME, false]);
+    } else if ('fifo' in op) {
+      const p = join(dir, op.fifo);
+      ensureParent(p);
+      execFileSync('mkfifo', ['-m', '644', p]);
+      times.push([p, DEFAULT_MTIME, false]);
+    } else if ('chardev' in op) {
+      const p = join(dir, op.chardev);
+      ensureParent(p);
+      execFileSync('mknod', ['-m', '666', p, 'c', String(op.major), String(op.minor)]);
+      times.push([p, DEFAULT_MTIME, false]);
+    } else if ('xattr' in op) {
+      execFileSync('setfattr', ['-h', '-n', op.name, '-v', '0x' + op.hex, join(dir, op.xattr)]);
+    }
+  }
+  // Directories that ops did not create explicitly still get a fixed time.
+  const walkDirs = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) {
+      walkDirs(join(d, e.name));
+      if (!times.some(([p]) => p === join(d, e.name))) times.push([join(d, e.name), DEFAULT_MTIME, false]);
+    }
+  };
+  walkDirs(dir);
+  times.push([dir, DEFAULT_MTIME, false]);
+  times.sort((a, b) => b[0].length - a[0].length);
+  for (const [p, t, link] of times) (link ? lutimesSync : utimesSync)(p, t, t);
+}
+
+/** Archive a tree with a real writer; entries are the tree's contents (no parent dir). */
+export function archive(dir: string, out: string, writer: Writer): void {
+  const top = readdirSync(dir).sort();
+  switch (writer) {
+    case 'gnu': // "./" prefixed names, GNU long names, record padding to 10 KiB
+      execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--numeric-owner', '-cf', out, '-C', dir, '.']);
+      break;
+    case 'gnu-pax':
+      execFileSync('tar', ['--format=pax', '--xattrs', '--xattrs-include=*', '--numeric-owner', '-cf', out, '-C', dir, ...top]);
+      break;
+    case 'bsdtar':
+      execFileSync('bsdtar', ['--numeric-owner', '-cf', out, '-C', dir, ...top]);
+      break;
+    case 'busybox':
+      execFileSync('busybox', ['tar', '-cf', out, '-C', dir, ...top]);
+      break;
+    case 'python':
+      execFileSync('python3', ['-c', `
+import os, sys, tarfile
+src, out = sys.argv[1], sys.argv[2]
+with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
+    for name in sorted(os.listdir(src)):
+        t.add(os.path.join(src, name), arcname=name)
+`, dir, out]);
+      break;
+  }
+}
+
+/** Extract a layer tar into an aufs diff dir the way Docker's aufs driver left it (whiteouts as files). */
+export function extractAufs(tar: string, dest: string): void {
+  mkdirSync(dest, { recursive: true });
+  execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--numeric-owner', '--same-owner', '-xpf', tar, '-C', dest]);
+}
