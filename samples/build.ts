@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { buildLegacyAufsRoot } from '../test/helpers/legacy-root.js';
 import { sampleSpec } from './sample-spec.js';
 
-export function buildSample(root: string): ReturnType<typeof buildLegacyAufsRoot> {
-  const scratch = mkdtempSync(join(tmpdir(), 'cas-sample-scratch-'));
+/** Build the sample into `root`; the original layer tars stay in `keepScratch` when given. */
+export function buildSample(root: string, keepScratch?: string): ReturnType<typeof buildLegacyAufsRoot> {
+  const scratch = keepScratch ?? mkdtempSync(join(tmpdir(), 'cas-sample-scratch-'));
   try {
     return buildLegacyAufsRoot(root, scratch, sampleSpec());
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    if (!keepScratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 
