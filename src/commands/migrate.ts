@@ -40,7 +40,7 @@ Exit codes:
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Migrate);
-    const progress = progressReporter(process.stderr, flags.quiet || (flags.json && !process.stderr.isTTY));
+    const progress = progressReporter(process.stderr, flags.quiet ? 'quiet' : flags.json && !process.stderr.isTTY ? 'warnings' : 'full');
     try {
       const report = await migrate({
         root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, onEvent: progress.onEvent,

@@ -30,7 +30,7 @@ function stringField(o: Record<string, unknown>, key: string, file: string, id: 
 }
 
 /** Parent per getParent of Docker 1.10: JSON parent, else parent_id's hex, the parent file wins. */
-export async function resolveParent(dir: string, id: V1Id, json: Buffer): Promise<string | undefined> {
+export async function resolveParent(dir: string, id: V1Id, json: Buffer): Promise<{ parent?: string; file: string }> {
   const file = `${dir}/json`;
   let o: unknown;
   try {
@@ -46,8 +46,8 @@ export async function resolveParent(dir: string, id: V1Id, json: Buffer): Promis
     if (pid !== '') parent = pid.slice(pid.indexOf(':') + 1);
   }
   const override = await readIfExists(`${dir}/parent`);
-  if (override && override.length > 0) parent = override.toString('latin1');
-  return parent === '' ? undefined : parent;
+  if (override && override.length > 0) return { parent: override.toString('latin1'), file: `${dir}/parent` };
+  return { parent: parent === '' ? undefined : parent, file };
 }
 
 function parseChecksum(raw: Buffer | undefined): Digest | undefined {
@@ -74,12 +74,12 @@ export async function readGraph(root: string): Promise<Map<V1Id, LegacyLayer>> {
     const dir = `${graph}/${name}`;
     const json = await readIfExists(`${dir}/json`);
     if (!json) throw new RootError(`${dir}/json`, 'missing v1 image JSON', name);
-    const parent = await resolveParent(dir, name, json);
-    if (parent !== undefined && !isV1Id(parent)) throw new RootError(`${dir}/json`, `parent ${JSON.stringify(parent)} is not a v1 id`, name);
+    const { parent, file: parentFile } = await resolveParent(dir, name, json);
+    if (parent !== undefined && !isV1Id(parent)) throw new RootError(parentFile, `parent ${JSON.stringify(parent)} is not a v1 id`, name);
     const tarData = (await fsp.lstat(`${dir}/tar-data.json.gz`).catch(() => undefined))?.isFile() ? `${dir}/tar-data.json.gz` : undefined;
     const sizeText = (await readIfExists(`${dir}/layersize`))?.toString('latin1');
     const layerSize = sizeText && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
-    layers.set(name, { v1Id: name, parent, json, tarData, checksum: parseChecksum(await readIfExists(`${dir}/checksum`)), layerSize });
+    layers.set(name, { v1Id: name, parent, parentFile, json, tarData, checksum: parseChecksum(await readIfExists(`${dir}/checksum`)), layerSize });
   }
   return layers;
 }

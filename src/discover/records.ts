@@ -14,6 +14,8 @@ export interface LegacyLayer {
   v1Id: V1Id;
   /** Resolved parent (formats.md §1.3), undefined for a base image. */
   parent?: V1Id;
+  /** The file the parent was read from (graph/<id>/parent overrides the JSON). */
+  parentFile?: string;
   /** Raw bytes of graph/<id>/json: Docker hashes bytes, so they are kept as read. */
   json: Buffer;
   /** graph/<id>/tar-data.json.gz, when present. */

@@ -19,8 +19,9 @@ export function plan(legacy: LegacyRoot): Plan {
     const done = chains.get(id);
     if (done) return done;
     const layer = legacy.layers.get(id);
-    if (!layer) throw new RootError(`${graphDir}/${child}/json`, `parent ${id} does not exist in graph/`, child);
-    if (visiting.has(id)) throw new RootError(`${graphDir}/${id}/json`, 'parent chain contains a cycle', id);
+    const childFile = child ? legacy.layers.get(child)?.parentFile ?? `${graphDir}/${child}/json` : '';
+    if (!layer) throw new RootError(childFile, `parent ${id} does not exist in graph/`, child);
+    if (visiting.has(id)) throw new RootError(childFile, `parent chain contains a cycle through ${id}`, child);
     visiting.add(id);
     const chain = layer.parent ? [...visit(layer.parent, id), id] : [id];
     visiting.delete(id);

@@ -3,12 +3,17 @@ import cliProgress from 'cli-progress';
 import type { ProgressEvent } from './types.js';
 import { humanBytes } from './text.js';
 
-export function progressReporter(stream: NodeJS.WriteStream, quiet: boolean): { onEvent: (e: ProgressEvent) => void; stop: () => void } {
-  if (quiet) return { onEvent: () => {}, stop: () => {} };
+/**
+ * 'quiet': nothing; 'warnings': warning lines only (--json on a pipe); 'full': progress too.
+ * Warnings always go out as plain lines, never only inside a bar that clears itself.
+ */
+export function progressReporter(stream: NodeJS.WriteStream, level: 'quiet' | 'warnings' | 'full'): { onEvent: (e: ProgressEvent) => void; stop: () => void } {
+  if (level === 'quiet') return { onEvent: () => {}, stop: () => {} };
   const log = (s: string) => stream.write(s + '\n');
-  if (!stream.isTTY) {
+  if (!stream.isTTY || level === 'warnings') {
     return {
       onEvent: (e) => {
+        if (level === 'warnings' && e.kind !== 'warning') return;
         if (e.kind === 'phase') log(`cas-migrate: ${e.phase}`);
         else if (e.kind === 'layer-checksummed') log(`cas-migrate: layer ${e.v1Id.slice(0, 12)} ${e.diffId} path ${e.path} ${e.seconds.toFixed(3)}s`);
         else if (e.kind === 'warning') log(`cas-migrate: warning: ${e.finding.v1Id ? `layer ${e.finding.v1Id}: ` : ''}${e.finding.file ? `${e.finding.file}: ` : ''}${e.finding.message}`);
@@ -33,6 +38,10 @@ export function progressReporter(stream: NodeJS.WriteStream, quiet: boolean): { 
         bytes += e.bytes;
         if (active) bar.update(payload());
       } else if (e.kind === 'layer-checksummed' && active) bar.increment(1, payload());
+      else if (e.kind === 'warning') {
+        if (active) stream.write('\n');
+        log(`cas-migrate: warning: ${e.finding.v1Id ? `layer ${e.finding.v1Id}: ` : ''}${e.finding.file ? `${e.finding.file}: ` : ''}${e.finding.message}`);
+      }
       else if (e.kind === 'phase' && e.phase !== 'checksum' && active) {
         bar.stop();
         active = false;
