@@ -1,6 +1,6 @@
 // Building a layer's files in a scratch dir and archiving it with a real tar writer.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, symlinkSync, linkSync, chmodSync, lchownSync, utimesSync, lutimesSync, readdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, symlinkSync, linkSync, chmodSync, lchownSync, utimesSync, lutimesSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export type Writer = 'gnu' | 'bsdtar' | 'python' | 'busybox' | 'gnu-pax';
@@ -31,14 +31,14 @@ export function buildTree(dir: string, ops: Op[]): void {
       const p = join(dir, op.file);
       ensureParent(p);
       writeFileSync(p, op.content ?? '');
+      lchownSync(p, op.uid ?? 0, op.gid ?? 0); // before chmod: chown clears setuid/setgid
       chmodSync(p, op.mode ?? 0o644);
-      lchownSync(p, op.uid ?? 0, op.gid ?? 0);
       times.push([p, op.mtime ?? DEFAULT_MTIME, false]);
     } else if ('dir' in op) {
       const p = join(dir, op.dir);
       mkdirSync(p, { recursive: true });
-      chmodSync(p, op.mode ?? 0o755);
       lchownSync(p, op.uid ?? 0, op.gid ?? 0);
+      chmodSync(p, op.mode ?? 0o755);
       times.push([p, op.mtime ?? DEFAULT_MTIME, false]);
     } else if ('symlink' in op) {
       const p = join(dir, op.symlink);
@@ -90,30 +90,35 @@ export function buildTree(dir: string, ops: Op[]): void {
 
 /** Archive a tree with a real writer; entries are the tree's contents (no parent dir). */
 export function archive(dir: string, out: string, writer: Writer): void {
-  const top = readdirSync(dir).sort();
+  // Top-level names go through a list file (-T) so that names that are not UTF-8 keep their bytes.
+  const top = (readdirSync(dir, { encoding: 'buffer' }) as Buffer[]).sort(Buffer.compare);
+  const list = `${out}.list`;
+  writeFileSync(list, Buffer.concat(top.map((n) => Buffer.concat([n, Buffer.from('\0')]))));
   switch (writer) {
     case 'gnu': // "./" prefixed names, GNU long names, record padding to 10 KiB
       execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--numeric-owner', '-cf', out, '-C', dir, '.']);
       break;
     case 'gnu-pax':
-      execFileSync('tar', ['--format=pax', '--xattrs', '--xattrs-include=*', '--numeric-owner', '-cf', out, '-C', dir, ...top]);
+      execFileSync('tar', ['--format=pax', '--xattrs', '--xattrs-include=*', '--numeric-owner', '-cf', out, '-C', dir, '--null', '-T', list]);
       break;
     case 'bsdtar':
-      execFileSync('bsdtar', ['--numeric-owner', '-cf', out, '-C', dir, ...top]);
+      // C locale: bsdtar then stores name bytes as they are instead of refusing non-UTF-8 ones
+      execFileSync('bsdtar', ['--numeric-owner', '-cf', out, '-C', dir, '--null', '-T', list], { env: { ...process.env, LC_ALL: 'C' } });
       break;
     case 'busybox':
-      execFileSync('busybox', ['tar', '-cf', out, '-C', dir, ...top]);
+      execFileSync('busybox', ['tar', '-cf', out, '-C', dir, '.']); // busybox has no -T: "./"-prefixed names
       break;
     case 'python':
       execFileSync('python3', ['-c', `
 import os, sys, tarfile
 src, out = sys.argv[1], sys.argv[2]
 with tarfile.open(out, 'w', format=tarfile.PAX_FORMAT) as t:
-    for name in sorted(os.listdir(src)):
+    for name in sorted(os.listdir(src), key=os.fsencode):
         t.add(os.path.join(src, name), arcname=name)
 `, dir, out]);
       break;
   }
+  rmSync(list, { force: true });
 }
 
 /** Extract a layer tar into an aufs diff dir the way Docker's aufs driver left it (whiteouts as files). */
