@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the tests use from Debian when it is missing (as root): real tar writers, the Go
-# tar-split CLI, dockerd 20.10 with containerd/runc, xattr tools, SQLite. Idempotent and quiet.
+# Installs from Debian what is missing (as root), idempotent and quiet.
+#   ensure-test-deps.sh          everything the tests use: real tar writers, the Go tar-split CLI,
+#                                dockerd 20.10 with containerd/runc, xattr tools, SQLite
+#   ensure-test-deps.sh sample   only what building the bundled sample root needs (npm start)
 set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have tar-split || need+=(tar-split)
-have dockerd || need+=(docker.io containerd runc)
 have bsdtar || need+=(libarchive-tools)
 [ -x /usr/bin/busybox ] || need+=(busybox-static)
 have setfattr || need+=(attr)
-have sqlite3 || need+=(sqlite3)
-have cgroupfs-mount || need+=(cgroupfs-mount)
+if [ "${1:-}" != sample ]; then
+  have dockerd || need+=(docker.io containerd runc)
+  have sqlite3 || need+=(sqlite3)
+  have cgroupfs-mount || need+=(cgroupfs-mount)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "tests need: ${need[*]} (Debian packages); run as root or install them" >&2
