@@ -1,0 +1,37 @@
+// One measured phase in its own process: node phase.js checksum|migrate ROOT WORKERS [TARGET]
+// Prints {seconds, maxRssMiB, bytes} as the last line.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runChecksums } from '../src/checksum/pool.js';
+import { migrate } from '../src/pipeline.js';
+
+const [kind, root, workersText, target] = process.argv.slice(2) as [string, string, string, string];
+const workers = Number(workersText);
+let seconds: number, bytes = 0;
+if (kind === 'checksum') {
+  const scratch = mkdtempSync(join(root, '..', 'pathb-'));
+  const ids = readdirSync(join(root, 'graph'));
+  const t = performance.now();
+  const r = await runChecksums(
+    ids.map((id) => ({
+      v1Id: id, tarData: join(root, 'graph', id, 'tar-data.json.gz'), fileRoot: join(root, 'aufs/diff', id),
+      diffDir: join(root, 'aufs/diff', id), excludeAufsMeta: true, pathBOut: join(scratch, `${id}.json.gz`), weight: 0,
+    })),
+    workers,
+  );
+  seconds = (performance.now() - t) / 1000;
+  for (const d of r.values()) {
+    if (d.path !== 'A') throw new Error(`layer ${d.v1Id} fell back to Path B: ${d.fallbackReason}`);
+    bytes += d.bytes;
+  }
+  rmSync(scratch, { recursive: true, force: true });
+} else {
+  const t = performance.now();
+  const report = await migrate({ root, target, workers });
+  seconds = (performance.now() - t) / 1000;
+  bytes = report.totals.bytes;
+}
+// VmHWM, not getrusage's maxRSS: Linux carries ru_maxrss across fork+exec, so a child would
+// report the bench parent's peak; VmHWM belongs to this address space alone.
+const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+process.stdout.write(JSON.stringify({ seconds, bytes, maxRssMiB: Number(hwm?.[1] ?? 0) / 1024 }) + '\n');

@@ -1,0 +1,108 @@
+// npm run bench [-- --scale 0.25 --json --write-doc]
+// Every figure is measured in this run, on the same root and a warm page cache, and reported as a
+// ratio against the Go pipeline baseline (Debian tar-split asm | sha256sum, one pair per layer,
+// all layers at once) or against this machine's measured compute limit.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { crc64 } from '../src/lib/crc64/crc64.js';
+import { benchRoot } from './root.js';
+
+const args = process.argv.slice(2);
+const flag = (n: string) => args.includes(`--${n}`);
+const opt = (n: string, d: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1]! : d);
+const scale = Number(opt('scale', '0.25'));
+const cores = cpus().length;
+
+function mbps(bytes: number, s: number): number {
+  return bytes / 1e6 / s;
+}
+
+function computeLimit(): { sha: number; crc: number; limit: number } {
+  const buf = Buffer.alloc(256 << 20, 0x5a);
+  let t = performance.now();
+  createHash('sha256').update(buf).digest();
+  const sha = mbps(buf.length, (performance.now() - t) / 1000);
+  t = performance.now();
+  crc64(buf);
+  const crc = mbps(buf.length, (performance.now() - t) / 1000);
+  return { sha, crc, limit: cores / (1 / sha + 1 / crc) };
+}
+
+/** Wall time of the Go pipeline over every layer at once. */
+async function goBaseline(root: string): Promise<number> {
+  const t = performance.now();
+  await Promise.all(
+    readdirSync(join(root, 'graph')).map(
+      (id) =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn('bash', ['-c', `tar-split asm --input "$1/graph/$2/tar-data.json.gz" --path "$1/aufs/diff/$2" 2>/dev/null | sha256sum >/dev/null`, 'x', root, id]);
+          p.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`baseline failed for ${id}`))));
+        }),
+    ),
+  );
+  return (performance.now() - t) / 1000;
+}
+
+/** Run one phase in a child process to get its own peak RSS (worker threads included). */
+function phase(kind: 'checksum' | 'migrate', root: string, workers: number, target?: string): { seconds: number; maxRssMiB: number; bytes: number } {
+  const script = fileURLToPath(new URL('./phase.js', import.meta.url));
+  const r = spawnSync(process.execPath, [script, kind, root, String(workers), target ?? ''], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${kind} phase failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+
+async function main(): Promise<void> {
+  process.stderr.write(`bench: preparing mix root at scale ${scale} (cached)…\n`);
+  const br = benchRoot(scale);
+  const limit = computeLimit();
+  // Warm the page cache once with the baseline itself.
+  await goBaseline(br.root);
+  const base = await goBaseline(br.root);
+  const ours = phase('checksum', br.root, cores);
+  const scaling = [1, ...(cores > 1 ? [cores] : [])].map((w) => ({ workers: w, ...phase('checksum', br.root, w) }));
+  const target = join(br.root, '..', 'migrated');
+  rmSync(target, { recursive: true, force: true });
+  const full = phase('migrate', br.root, cores, target);
+  rmSync(target, { recursive: true, force: true });
+  const tarBytes = ours.bytes;
+  const result = {
+    machine: { cpu: cpus()[0]?.model, cores, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    root: { scale, layers: br.layers, payloadBytes: br.bytes, tarBytes },
+    computeLimitMBs: { sha256: limit.sha, crc64: limit.crc, combined: limit.limit },
+    baselineGo: { seconds: base, MBs: mbps(tarBytes, base) },
+    checksum: { seconds: ours.seconds, MBs: mbps(tarBytes, ours.seconds), maxRssMiB: ours.maxRssMiB, speedupVsGo: base / ours.seconds, ofComputeLimit: mbps(tarBytes, ours.seconds) / limit.limit },
+    fullMigration: { seconds: full.seconds, maxRssMiB: full.maxRssMiB, ratioToChecksum: full.seconds / ours.seconds },
+    workerScaling: scaling.map((s) => ({ workers: s.workers, seconds: s.seconds, MBs: mbps(tarBytes, s.seconds) })),
+  };
+  if (flag('json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  const lines = [
+    `machine: ${result.machine.cpu}, ${cores} cores, ${result.machine.memGiB} GiB, node ${process.version}`,
+    `root: mix (a) at scale ${scale}: ${br.layers.map((l) => `${l.name} ${l.files} files ${fmt(l.bytes / 2 ** 20, 0)} MiB`).join('; ')}; tar stream ${fmt(tarBytes / 2 ** 20, 0)} MiB`,
+    `compute limit: sha256 ${fmt(limit.sha, 0)} MB/s, crc64 ${fmt(limit.crc, 0)} MB/s → ${cores} cores combined ${fmt(limit.limit, 0)} MB/s`,
+    '',
+    '| measurement | seconds | MB/s | ratio |',
+    '| --- | --- | --- | --- |',
+    `| Go pipeline (tar-split asm \\| sha256sum, all layers at once) | ${fmt(base)} | ${fmt(mbps(tarBytes, base), 0)} | 1.00 (baseline) |`,
+    `| cas-migrate checksum phase, ${cores} workers | ${fmt(ours.seconds)} | ${fmt(result.checksum.MBs, 0)} | ${fmt(result.checksum.speedupVsGo)}× the Go pipeline; ${fmt(result.checksum.ofComputeLimit * 100, 0)}% of the compute limit |`,
+    `| cas-migrate full migration (hardlinks) | ${fmt(full.seconds)} | — | ${fmt(result.fullMigration.ratioToChecksum)}× the checksum phase |`,
+    ...result.workerScaling.map((s) => `| checksum phase, ${s.workers} worker(s) | ${fmt(s.seconds)} | ${fmt(s.MBs, 0)} | ${fmt(scaling[0]!.seconds / s.seconds)}× one worker |`),
+    '',
+    `peak RSS: checksum phase ${fmt(ours.maxRssMiB, 0)} MiB, full migration ${fmt(full.maxRssMiB, 0)} MiB (whole process, worker threads included)`,
+  ];
+  if (!flag('json')) process.stdout.write(lines.join('\n') + '\n');
+  if (flag('write-doc')) {
+    const doc = fileURLToPath(new URL('../../docs/performance.md', import.meta.url));
+    const text = readFileSync(doc, 'utf8');
+    const marker = '<!-- bench:results -->';
+    const head = text.slice(0, text.indexOf(marker) + marker.length);
+    writeFileSync(doc, `${head}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --scale ${scale} --write-doc\`:\n\n${lines.join('\n')}\n`);
+  }
+}
+
+await main();
