@@ -82,11 +82,16 @@ export function sampleSpec(busybox = '/usr/bin/busybox'): RootSpec {
         name: 'tool-cmd2', parent: 'tool', writer: 'python', dockerVersion: '1.9.1',
         createdBy: ['/bin/sh', '-c', '#(nop) CMD ["tool", "--twice"]'], cmd: ['tool', '--twice'], ops: [],
       },
+      {
+        name: 'tool-extra', parent: 'tool', writer: 'busybox', dockerVersion: '1.9.1',
+        createdBy: ['/bin/sh', '-c', 'echo extra > /usr/local/share/extra'],
+        ops: [{ file: 'usr/local/share/extra', content: 'extra\n' }, { symlink: 'usr/local/bin/extra', target: '../share/extra' }],
+      },
     ],
     tags: {
       busybox: { latest: 'cmd', ['sha256:' + '16'.repeat(32)]: 'cmd' },
       'example.com:5000/team/app': { '1.0': 'old-layer' },
-      'user/tool': { v1: 'tool-cmd', v2: 'tool-cmd2' },
+      'user/tool': { v1: 'tool-cmd', v2: 'tool-cmd2', extra: 'tool-extra' },
     },
   };
 }

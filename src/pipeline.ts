@@ -16,6 +16,7 @@ import { createStaging, commitStaging, discardStaging, existingLayout, type Stag
 import { createStores, writeDistribution, writeImage, writeLayer, writeRepositories } from './write/metadata.js';
 import { finishLayerDir, linkIdFor, lowersOf } from './write/overlay2.js';
 import { mkdirMode } from './write/files.js';
+import { verifyLayout } from './verify/layout.js';
 import type { LegacyDriver } from './legacy-drivers/driver.js';
 import type { Finding, ImageRow, LayerRow, MigrationReport, ProgressEvent } from './report/types.js';
 
@@ -135,6 +136,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
 
     emit({ kind: 'phase', phase: 'write' });
     const mat = await writeLayout(staging, driver, [...owned.values()], images, configs, refs.repositories, blobs);
+    emit({ kind: 'phase', phase: 'verify' });
+    await verifyLayout(staging.imageRoot, staging.driverRoot);
     emit({ kind: 'phase', phase: 'commit' });
     await commitStaging(staging, target);
     const tWrite = now();

@@ -89,7 +89,8 @@ export function buildTree(dir: string, ops: Op[]): void {
 }
 
 /** Archive a tree with a real writer; entries are the tree's contents (no parent dir). */
-export function archive(dir: string, out: string, writer: Writer): void {
+/** `cLocale`: run bsdtar in the C locale so it archives names that are not UTF-8 (hdrcharset=BINARY). */
+export function archive(dir: string, out: string, writer: Writer, cLocale = false): void {
   // Top-level names go through a list file (-T) so that names that are not UTF-8 keep their bytes.
   const top = (readdirSync(dir, { encoding: 'buffer' }) as Buffer[]).sort(Buffer.compare);
   const list = `${out}.list`;
@@ -102,8 +103,7 @@ export function archive(dir: string, out: string, writer: Writer): void {
       execFileSync('tar', ['--format=pax', '--xattrs', '--xattrs-include=*', '--numeric-owner', '-cf', out, '-C', dir, '--null', '-T', list]);
       break;
     case 'bsdtar':
-      // C locale: bsdtar then stores name bytes as they are instead of refusing non-UTF-8 ones
-      execFileSync('bsdtar', ['--numeric-owner', '-cf', out, '-C', dir, '--null', '-T', list], { env: { ...process.env, LC_ALL: 'C' } });
+      execFileSync('bsdtar', ['--numeric-owner', '-cf', out, '-C', dir, '--null', '-T', list], { env: cLocale ? { ...process.env, LC_ALL: 'C' } : process.env });
       break;
     case 'busybox':
       execFileSync('busybox', ['tar', '-cf', out, '-C', dir, '.']); // busybox has no -T: "./"-prefixed names

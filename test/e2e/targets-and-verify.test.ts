@@ -1,0 +1,84 @@
+// --target on another filesystem (copies instead of hardlinks) and the verify stage catching
+// each defect it claims to.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildLegacyAufsRoot, type BuiltRoot } from '../helpers/legacy-root.js';
+import { goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
+import { verifyLayout } from '../../src/verify/layout.js';
+import type { MigrationReport } from '../../src/report/types.js';
+
+let work: string, b: BuiltRoot, tmpfs: string;
+
+before(() => {
+  work = mkdtempSync('/tmp/cas-targets-');
+  b = buildLegacyAufsRoot(join(work, 'docker'), join(work, 'scratch'), {
+    layers: [
+      { name: 'base', writer: 'gnu', ops: [{ file: 'etc/a', content: 'a\n' }, { file: 'bin/x', content: 'x\n', mode: 0o755 }, { symlink: 'bin/y', target: 'x' }, { xattr: 'etc/a', name: 'user.k', hex: '01' }] },
+      { name: 'child', parent: 'base', writer: 'python', ops: [{ whiteout: 'etc/a' }, { dir: 'opt' }, { opaque: 'opt' }, { file: 'opt/z', content: 'z\n' }] },
+    ],
+    tags: { t: { latest: 'child' } },
+  });
+  tmpfs = join(work, 'tmpfs');
+  mkdirSync(tmpfs);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', tmpfs]);
+});
+
+after(() => {
+  execFileSync('umount', ['-l', tmpfs]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('a target on another filesystem gets copies (said in the report) that still reassemble bit-exactly', () => {
+  const target = join(tmpfs, 'docker');
+  const r = runCli(['--root', b.root, '--target', target, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as MigrationReport;
+  assert.equal(report.materialise.linked, 0);
+  assert.ok(report.materialise.copied >= 3);
+  for (const hex of layerDirs(target)) assert.equal(goAssembleDigest(target, hex), readFileSync(join(target, 'image/overlay2/layerdb/sha256', hex, 'diff'), 'utf8'));
+  const base = join(target, 'overlay2', b.ids.get('base')!, 'diff');
+  assert.equal(statSync(join(base, 'bin/x')).mode & 0o7777, 0o755);
+  assert.equal(execFileSync('getfattr', ['--absolute-names', '--only-values', '-n', 'user.k', join(base, 'etc/a')]).toString('hex'), '01');
+  assert.ok(!readdirSync(b.root).includes('image'), 'nothing written beside the legacy data');
+});
+
+function freshLayout(): { image: string; driver: string } {
+  const dir = mkdtempSync(join(work, 'layout-'));
+  // cp -a: the layout holds 0:0 whiteout devices, which fs.cpSync cannot copy
+  execFileSync('cp', ['-a', join(tmpfs, 'docker/image'), join(tmpfs, 'docker/overlay2'), dir]);
+  return { image: join(dir, 'image/overlay2'), driver: join(dir, 'overlay2') };
+}
+
+test('verify accepts the layout we wrote and names each defect it checks for', async () => {
+  const good = freshLayout();
+  assert.deepEqual(await verifyLayout(good.image, good.driver), { layers: 2, images: 2 });
+
+  const defects: Array<[string, (l: { image: string; driver: string }) => void, RegExp]> = [
+    ['a flipped byte in an image config', (l) => {
+      const dir = join(l.image, 'imagedb/content/sha256');
+      const f = join(dir, readdirSync(dir)[0]!);
+      const data = readFileSync(f);
+      data[10] ^= 1;
+      writeFileSync(f, data);
+    }, /content does not hash to its name/],
+    ['a digest with a trailing newline', (l) => {
+      const f = join(l.image, 'layerdb/sha256', layerDirs(join(l.image, '../..'))[0]!, 'diff');
+      writeFileSync(f, readFileSync(f, 'utf8') + '\n');
+    }, /not a lower-case sha256 digest/],
+    ['a broken l/ link', (l) => {
+      const links = readdirSync(join(l.driver, 'l'));
+      unlinkSync(join(l.driver, 'l', links[0]!));
+    }, /link does not point at the layer|does not resolve/],
+    ['a missing layer dir', (l) => {
+      rmSync(join(l.driver, b.ids.get('child')!), { recursive: true });
+    }, /no overlay2 dir/],
+  ];
+  for (const [what, breakIt, msg] of defects) {
+    const l = freshLayout();
+    breakIt(l);
+    await assert.rejects(verifyLayout(l.image, l.driver), msg, what);
+  }
+});
