@@ -1,4 +1,5 @@
 // Reassembly of a tar stream from tar-split entries and a file root (formats.md §5.5).
+import { closeSync, readSync } from 'node:fs';
 import { Crc64 } from '../crc64/crc64.js';
 import { latin1 } from '../fs/gopath.js';
 import type { ConfinedRoot } from '../fs/confined.js';
@@ -42,12 +43,13 @@ export async function assemble(
     }
     size += e.size;
     if (e.size === 0) continue;
-    const name = latin1(e.name);
-    const fh = await root.openFile(name);
+    const fd = root.openFile(latin1(e.name));
     const crc = new Crc64();
     try {
+      // Blocking reads: assembly runs in a worker thread (see ConfinedRoot). A read shorter than
+      // the entry's size is followed by one more, so a file of exactly `size` bytes costs two.
       for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+        const bytesRead = readSync(fd, buf, 0, CHUNK, null);
         if (bytesRead === 0) break;
         const chunk = buf.subarray(0, bytesRead);
         crc.update(chunk);
@@ -55,7 +57,7 @@ export async function assemble(
         bytes += bytesRead;
       }
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     files++;
     if (!e.payload || !crc.digest().equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
