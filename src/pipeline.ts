@@ -2,22 +2,18 @@
 // Each stage lives in its own folder; this file only sequences them and collects the report.
 import { promises as fsp } from 'node:fs';
 import { cpus } from 'node:os';
-import pLimit from 'p-limit';
 import { discover } from './discover/index.js';
 import { RootError, type V1Id } from './discover/records.js';
 import { plan } from './plan/plan.js';
 import { runChecksums } from './checksum/pool.js';
-import type { LayerDigest } from './checksum/types.js';
 import { makeImageConfig, type ImageConfig } from './configs/image.js';
 import { V1DecodeError } from './configs/v1image.js';
 import { migrateRefs } from './configs/refs.js';
 import { chainIdExtend, type ChainID, type Digest, type DiffID, type ImageID } from './lib/digest/digest.js';
-import { createStaging, commitStaging, discardStaging, existingLayout, type Staging } from './write/staging.js';
-import { createStores, writeDistribution, writeImage, writeLayer, writeRepositories } from './write/metadata.js';
-import { finishLayerDir, linkIdFor, lowersOf } from './write/overlay2.js';
-import { mkdirMode } from './write/files.js';
+import { createStaging, commitStaging, discardStaging, existingLayout } from './write/staging.js';
+import { writeLayout, type OwnedLayer } from './write/layout.js';
+import { linkIdFor, lowersOf } from './write/overlay2.js';
 import { verifyLayout } from './verify/layout.js';
-import type { LegacyDriver } from './legacy-drivers/driver.js';
 import type { Finding, ImageRow, LayerRow, MigrationReport, ProgressEvent } from './report/types.js';
 
 export interface MigrateOptions {
@@ -26,17 +22,6 @@ export interface MigrateOptions {
   workers?: number;
   driver?: string;
   onEvent?: (e: ProgressEvent) => void;
-}
-
-interface OwnedLayer {
-  v1Id: V1Id;
-  chainId: ChainID;
-  parentChainId?: ChainID;
-  digest: LayerDigest;
-  cacheId: string;
-  linkId: string;
-  lowers: string[];
-  parentCacheId?: string;
 }
 
 const now = () => performance.now() / 1000;
@@ -65,15 +50,13 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     emit({ kind: 'phase', phase: 'checksum' });
     emit({ kind: 'checksum-start', layers: thePlan.order.length });
     const digests = await runChecksums(
-      thePlan.order.map((l) => ({
-        v1Id: l.v1Id,
-        tarData: l.tarData,
-        fileRoot: driver.fileRoot(l.v1Id),
-        diffDir: driver.diffSource(l.v1Id).dir,
-        excludeAufsMeta: driver.diffSource(l.v1Id).excludeAufsMeta,
-        pathBOut: `${staging.pathB}/${l.v1Id}.json.gz`,
-        weight: l.layerSize ?? 0,
-      })),
+      thePlan.order.map((l) => {
+        const source = driver.diffSource(l.v1Id);
+        return {
+          v1Id: l.v1Id, tarData: l.tarData, fileRoot: driver.fileRoot(l.v1Id), diffDir: source.dir,
+          excludeAufsMeta: source.excludeAufsMeta, pathBOut: `${staging.pathB}/${l.v1Id}.json.gz`, weight: l.layerSize ?? 0,
+        };
+      }),
       opts.workers ?? cpus().length,
       {
         onBytes: (_id, bytes) => emit({ kind: 'bytes', bytes }),
@@ -130,12 +113,13 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     }
     const refs = migrateRefs(legacy.tags, mapping);
     for (const s of refs.skipped) warn({ file: `${root}/repositories-${legacy.driver}`, message: `tag ${s.ref} skipped: ${s.reason}` });
-    const byImage = new Map(images.map((i) => [i.imageId, i]));
-    for (const repo of refs.repositories.values()) for (const [ref, id] of repo) byImage.get(id)?.refs.push(ref);
+    // Two v1 images with identical config and chain share one image ID: both rows show its refs.
+    for (const repo of refs.repositories.values()) for (const [ref, id] of repo) for (const i of images) if (i.imageId === id) i.refs.push(ref);
     const tConfigs = now();
 
     emit({ kind: 'phase', phase: 'write' });
-    const mat = await writeLayout(staging, driver, [...owned.values()], images, configs, refs.repositories, blobs);
+    const configBytes = new Map([...configs].map(([id, c]) => [id as string, c.bytes]));
+    const mat = await writeLayout(staging, driver, [...owned.values()], images, configBytes, refs.repositories, blobs);
     emit({ kind: 'phase', phase: 'verify' });
     await verifyLayout(staging.imageRoot, staging.driverRoot);
     emit({ kind: 'phase', phase: 'commit' });
@@ -166,49 +150,4 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     await discardStaging(staging);
     throw e;
   }
-}
-
-async function writeLayout(
-  staging: Staging,
-  driver: LegacyDriver,
-  owned: OwnedLayer[],
-  images: ImageRow[],
-  configs: Map<V1Id, ImageConfig>,
-  repositories: Map<string, Map<string, ImageID>>,
-  blobs: Map<DiffID, Digest[]>,
-) {
-  const total = { files: 0, linked: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
-  const limit = pLimit(8);
-  await Promise.all(
-    owned.map((l) =>
-      limit(async () => {
-        const dir = `${staging.driverRoot}/${l.cacheId}`;
-        await mkdirMode(dir, 0o710);
-        try {
-          const s = await driver.materialise(l.v1Id, `${dir}/diff`);
-          total.files += s.files;
-          total.linked += s.linked;
-          total.copied += s.copied;
-          total.whiteouts += s.whiteouts;
-          total.opaqueDirs += s.opaqueDirs;
-          for (const m of s.droppedMeta) total.droppedMeta.push({ v1Id: l.v1Id, file: `${driver.fileRoot(l.v1Id)}/${m}` });
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          throw new RootError(err.path ? String(err.path) : driver.fileRoot(l.v1Id), `cannot write the overlay2 layer: ${err.code ?? err.message}`, l.v1Id);
-        }
-      }),
-    ),
-  );
-  await createStores(staging.imageRoot);
-  for (const l of owned) {
-    await finishLayerDir(staging.driverRoot, { cacheId: l.cacheId, linkId: l.linkId, parentCacheId: l.parentCacheId }, l.lowers);
-    await writeLayer(staging.imageRoot, {
-      chainId: l.chainId, diffId: l.digest.diffId as DiffID, size: l.digest.size, cacheId: l.cacheId, parent: l.parentChainId,
-      tarSplit: l.digest.tarSplit, ownTarSplit: l.digest.path === 'B',
-    });
-  }
-  for (const img of images) await writeImage(staging.imageRoot, img.imageId as ImageID, configs.get(img.v1Id as V1Id)!.bytes, img.parentImageId as ImageID | undefined);
-  await writeDistribution(staging.imageRoot, blobs);
-  await writeRepositories(staging.imageRoot, repositories);
-  return total;
 }

@@ -1,0 +1,70 @@
+// The write stage: every owned layer's overlay2 dir (diff materialised by the legacy driver,
+// 8 layers at a time), then layerdb, imagedb, distribution and repositories.json, all inside
+// the staging dir.
+import pLimit from 'p-limit';
+import { RootError, type V1Id } from '../discover/records.js';
+import type { LegacyDriver } from '../legacy-drivers/driver.js';
+import type { LayerDigest } from '../checksum/types.js';
+import type { ImageRow } from '../report/types.js';
+import type { ChainID, Digest, DiffID, ImageID } from '../lib/digest/digest.js';
+import { mkdirMode } from './files.js';
+import { createStores, writeDistribution, writeImage, writeLayer, writeRepositories } from './metadata.js';
+import { finishLayerDir } from './overlay2.js';
+import type { Staging } from './staging.js';
+
+/** A layer whose ChainID this v1 layer owns (the first in migration order). */
+export interface OwnedLayer {
+  v1Id: V1Id;
+  chainId: ChainID;
+  parentChainId?: ChainID;
+  digest: LayerDigest;
+  cacheId: string;
+  linkId: string;
+  lowers: string[];
+  parentCacheId?: string;
+}
+
+export async function writeLayout(
+  staging: Staging,
+  driver: LegacyDriver,
+  owned: OwnedLayer[],
+  images: ImageRow[],
+  configBytes: Map<string, Buffer>,
+  repositories: Map<string, Map<string, ImageID>>,
+  blobs: Map<DiffID, Digest[]>,
+) {
+  const total = { files: 0, linked: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
+  const limit = pLimit(8);
+  await Promise.all(
+    owned.map((l) =>
+      limit(async () => {
+        const dir = `${staging.driverRoot}/${l.cacheId}`;
+        await mkdirMode(dir, 0o710);
+        try {
+          const s = await driver.materialise(l.v1Id, `${dir}/diff`);
+          total.files += s.files;
+          total.linked += s.linked;
+          total.copied += s.copied;
+          total.whiteouts += s.whiteouts;
+          total.opaqueDirs += s.opaqueDirs;
+          for (const m of s.droppedMeta) total.droppedMeta.push({ v1Id: l.v1Id, file: `${driver.fileRoot(l.v1Id)}/${m}` });
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          throw new RootError(err.path ? String(err.path) : driver.fileRoot(l.v1Id), `cannot write the overlay2 layer: ${err.code ?? err.message}`, l.v1Id);
+        }
+      }),
+    ),
+  );
+  await createStores(staging.imageRoot);
+  for (const l of owned) {
+    await finishLayerDir(staging.driverRoot, { cacheId: l.cacheId, linkId: l.linkId, parentCacheId: l.parentCacheId }, l.lowers);
+    await writeLayer(staging.imageRoot, {
+      chainId: l.chainId, diffId: l.digest.diffId as DiffID, size: l.digest.size, cacheId: l.cacheId, parent: l.parentChainId,
+      tarSplit: l.digest.tarSplit, ownTarSplit: l.digest.path === 'B',
+    });
+  }
+  for (const img of images) await writeImage(staging.imageRoot, img.imageId as ImageID, configBytes.get(img.v1Id)!, img.parentImageId as ImageID | undefined);
+  await writeDistribution(staging.imageRoot, blobs);
+  await writeRepositories(staging.imageRoot, repositories);
+  return total;
+}
