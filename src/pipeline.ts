@@ -1,6 +1,5 @@
 // The data walk of one migration: discover → plan → checksum → configs → write → commit.
 // Each stage lives in its own folder; this file only sequences them and collects the report.
-import { promises as fsp } from 'node:fs';
 import { cpus } from 'node:os';
 import { discover } from './discover/index.js';
 import { RootError, type V1Id } from './discover/records.js';
@@ -14,6 +13,8 @@ import { createStaging, commitStaging, discardStaging, existingLayout } from './
 import { writeLayout, type OwnedLayer } from './write/layout.js';
 import { linkIdFor, lowersOf } from './write/overlay2.js';
 import { verifyLayout } from './verify/layout.js';
+import { planContainers } from './configs/containers.js';
+import { discardContainerLayers, publishContainer, writeContainerLayers, type ContainerPlan } from './write/containers.js';
 import type { Finding, ImageRow, LayerRow, MigrationReport, ProgressEvent } from './report/types.js';
 
 export interface MigrateOptions {
@@ -115,24 +116,48 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     for (const s of refs.skipped) warn({ file: `${root}/repositories-${legacy.driver}`, message: `tag ${s.ref} skipped: ${s.reason}` });
     // Two v1 images with identical config and chain share one image ID: both rows show its refs.
     for (const repo of refs.repositories.values()) for (const [ref, id] of repo) for (const i of images) if (i.imageId === id) i.refs.push(ref);
+    const { plans: containerPlans, rows: containers } = await planContainers(legacy, driver, { mapping, chainOf, owned, images }, warn);
     const tConfigs = now();
 
     emit({ kind: 'phase', phase: 'write' });
     const configBytes = new Map([...configs].map(([id, c]) => [id as string, c.bytes]));
     const mat = await writeLayout(staging, driver, [...owned.values()], images, configBytes, refs.repositories, blobs);
+    const publish: ContainerPlan[] = [];
+    let pseudoLinksLost = 0;
+    for (const p of containerPlans) {
+      const row = containers.find((r) => r.id === p.c.id)!;
+      try {
+        const r = await writeContainerLayers(staging, driver, p);
+        Object.assign(row, { bytes: r.bytes, seconds: r.seconds });
+        pseudoLinksLost += r.pseudoLinks;
+        if (r.pseudoLinks) warn({ file: `${driver.fileRoot(p.c.id)}/.wh..wh.plnk`, message: `container ${p.c.name}: ${r.pseudoLinks} aufs pseudo-link(s) could not be kept` });
+        publish.push(p);
+      } catch (e) {
+        await discardContainerLayers(staging, p.c.id);
+        const err = e as NodeJS.ErrnoException;
+        row.skipped = `${err.path ?? driver.fileRoot(p.c.id)}: ${err.code ?? err.message}`;
+        warn({ file: String(err.path ?? driver.fileRoot(p.c.id)), message: `container ${p.c.name || p.c.id} skipped: ${err.code ?? err.message}` });
+      }
+    }
     emit({ kind: 'phase', phase: 'verify' });
     await verifyLayout(staging.imageRoot, staging.driverRoot);
     emit({ kind: 'phase', phase: 'commit' });
     await commitStaging(staging, target);
+    for (const p of publish) {
+      try {
+        await publishContainer(root, target, p);
+      } catch (e) {
+        const row = containers.find((r) => r.id === p.c.id)!;
+        row.skipped = `${p.c.dir}: cannot write config.v2.json: ${(e as Error).message}`;
+        warn({ file: p.c.dir, message: `container ${p.c.name} skipped: ${(e as Error).message}` });
+      }
+    }
     const tWrite = now();
 
-    const containers = (await fsp.readdir(`${root}/containers`).catch(() => [] as string[])).length;
-    if (containers) warn({ file: `${root}/containers`, message: `${containers} legacy container(s) were not migrated: container migration is not part of this version` });
-
     return {
-      root, target, driver: legacy.driver, dryRun: false, layers, images,
+      root, target, driver: legacy.driver, dryRun: false, layers, images, containers,
       refs: { migrated: refs.count, skipped: refs.skipped },
-      materialise: { files: mat.files, linked: mat.linked, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length },
+      materialise: { files: mat.files, linked: mat.linked, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
       findings,
       timings: { discover: tDiscover - t0, checksum: tChecksum - tDiscover, configs: tConfigs - tChecksum, write: tWrite - tConfigs, total: tWrite - t0 },
       totals: {

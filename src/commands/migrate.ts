@@ -1,4 +1,4 @@
-import { Command, Flags } from '@oclif/core';
+import { Command, Errors, Flags } from '@oclif/core';
 import { cpus } from 'node:os';
 import { migrate } from '../pipeline.js';
 import { progressReporter } from '../report/progress.js';
@@ -8,20 +8,26 @@ import { EXIT, failureLine } from '../report/errors.js';
 export default class Migrate extends Command {
   static override summary = 'Migrate a legacy (Docker 1.6–1.9) data root to the overlay2 layout of current dockerd.';
 
-  static override description = `Reads graph/, the legacy driver's layer dirs and repositories-<driver>, computes every layer's
-DiffID exactly as Docker 1.10 did (reassembling the tar from tar-data.json.gz, or regenerating it
-when that is missing or damaged), converts the v1 image JSON into v2 image configs, and writes
-image/overlay2/ and overlay2/ so that dockerd 20.10+ with --storage-driver overlay2 sees every
-image and tag. Image layer files are hardlinked from the legacy dirs (no extra disk); they are
-copied only when --target is on another filesystem. The legacy data is never modified.
+  static override description = `Reads graph/, the legacy driver's layer dirs, repositories-<driver>, containers/ and
+linkgraph.db, computes every layer's DiffID exactly as Docker 1.10 did (reassembling the tar from
+tar-data.json.gz, or regenerating it when that is missing or damaged), converts the v1 image JSON
+into v2 image configs, and writes image/overlay2/ and overlay2/ so that dockerd 20.10+ with
+--storage-driver overlay2 sees every image, tag and stopped container.
 
-The new layout is built in <target>/.cas-migrate-staging and made visible by renames at the end,
-so dockerd never sees half a layout. Stop the legacy daemon first.
+Image layer files are hardlinked from the legacy dirs (no extra disk; copied only when --target is
+on another filesystem). Containers' writable data is copied, so a restarted container never
+changes the legacy copy. The legacy data is not modified, with two documented additions for
+containers migrated in place: containers/<id>/config.v2.json, and, where links are rebuilt from
+linkgraph.db, a new hostconfig.json (the original kept as hostconfig.json.pre-cas-migrate).
+
+The new layout is built in <target>/.cas-migrate-staging, verified, and made visible by renames at
+the end, so dockerd never sees half a layout. Stop the legacy daemon first.
 
 Exit codes:
-  0  migrated (warnings, if any, are in the report)
+  0  migrated: every image, tag and container (warnings, if any, are in the report)
   1  the root cannot be migrated: one line names the layer and the file; nothing was made visible
-  2  usage error (bad flags)`;
+  2  usage error (bad flags)
+  3  migrated, but some containers were skipped (each is named with its reason in the report)`;
 
   static override examples = [
     { description: 'Migrate the default root in place (beside the legacy data):', command: '<%= config.bin %> --root /var/lib/docker' },
@@ -48,7 +54,9 @@ Exit codes:
       progress.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write(renderText(report) + '\n');
+      if (report.containers.some((c) => c.skipped)) this.exit(EXIT.CONTAINERS_SKIPPED);
     } catch (e) {
+      if (e instanceof Errors.ExitError) throw e;
       progress.stop();
       process.stderr.write(`cas-migrate: error: ${failureLine(e)}\n`);
       this.exit(EXIT.FAILED);

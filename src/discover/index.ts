@@ -4,6 +4,7 @@ import { detectDriver } from '../legacy-drivers/index.js';
 import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import { readGraph } from './graph.js';
 import { readTags } from './tags.js';
+import { readContainers, readLinkGraph } from './containers.js';
 import { RootError, type LegacyRoot } from './records.js';
 
 export async function discover(root: string, wantedDriver?: string): Promise<{ legacy: LegacyRoot; driver: LegacyDriver }> {
@@ -17,5 +18,7 @@ export async function discover(root: string, wantedDriver?: string): Promise<{ l
     if (!(await driver.has(id))) throw new RootError(driver.fileRoot(id), 'layer data directory is missing', id);
   }
   const tags = await readTags(root, driver.name);
-  return { legacy: { root, driver: driver.name, layers, tags }, driver };
+  const containers = await readContainers(root);
+  const linkGraph = containers.length ? await readLinkGraph(root) : undefined;
+  return { legacy: { root, driver: driver.name, layers, tags, containers, linkGraph }, driver };
 }

@@ -1,5 +1,6 @@
 // Plain records that discover hands to the later stages.
 import type { Digest } from '../lib/digest/digest.js';
+import type { LegacyContainer, LinkGraph } from './containers.js';
 
 /** A v1 id: 64 lower-case hex digits (formats.md §1.4). */
 export type V1Id = string & { readonly __v1: true };
@@ -34,6 +35,8 @@ export interface LegacyRoot {
   driver: string;
   layers: Map<V1Id, LegacyLayer>;
   tags: LegacyTags;
+  containers: LegacyContainer[];
+  linkGraph?: LinkGraph;
 }
 
 /** A problem that stops the migration, naming the layer and the file. */

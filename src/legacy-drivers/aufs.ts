@@ -5,7 +5,8 @@ import { constants, promises as fsp, type BigIntStats } from 'node:fs';
 import { joinAbs, readdirSorted } from '../lib/fs/walk.js';
 import { listXattrs, mknod, rdevMajor, rdevMinor, setXattr } from '../lib/fs/special.js';
 import type { V1Id } from '../discover/records.js';
-import type { DirDiffSource, LegacyDriver, MaterialiseStats } from './driver.js';
+import type { DirDiffSource, LegacyDriver, MaterialiseMode, MaterialiseStats } from './driver.js';
+import { createServer } from 'node:net';
 
 const WH = '.wh.';
 const WH_META = '.wh..wh.';
@@ -29,7 +30,7 @@ export class AufsDriver implements LegacyDriver {
     return st?.isDirectory() ?? false;
   }
 
-  fileRoot(id: V1Id): string {
+  fileRoot(id: string): string {
     return this.diffDir(id);
   }
 
@@ -37,18 +38,26 @@ export class AufsDriver implements LegacyDriver {
     return { kind: 'dir', dir: this.diffDir(id), excludeAufsMeta: true };
   }
 
-  async materialise(id: V1Id, dest: string): Promise<MaterialiseStats> {
-    const stats: MaterialiseStats = { files: 0, linked: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] };
+  async materialise(id: string, dest: string, mode: MaterialiseMode): Promise<MaterialiseStats> {
+    const stats: MaterialiseStats = { files: 0, linked: 0, copied: 0, copiedBytes: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [], pseudoLinks: 0 };
     const src = Buffer.from(this.diffDir(id));
     const dst = Buffer.from(dest);
     await fsp.mkdir(dst);
-    await convertDir(src, dst, '', 0, stats);
+    const plnk = Buffer.concat([src, Buffer.from('/.wh..wh.plnk')]);
+    stats.pseudoLinks = (await fsp.readdir(plnk).catch(() => [])).length;
+    await convertDir(src, dst, '', 0, stats, { mode, copiedInodes: new Map() });
     await copyMeta(src, dst, await fsp.lstat(src, { bigint: true }));
     return stats;
   }
 }
 
-async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, depth: number, stats: MaterialiseStats): Promise<void> {
+interface Walk {
+  mode: MaterialiseMode;
+  /** copy mode: inode → first copy, so hard links within the layer stay hard links. */
+  copiedInodes: Map<bigint, Buffer>;
+}
+
+async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, depth: number, stats: MaterialiseStats, w: Walk): Promise<void> {
   const srcDir = relDir === '' ? srcRoot : joinAbs(srcRoot, relDir);
   const dstDir = relDir === '' ? dstRoot : joinAbs(dstRoot, relDir);
   const names = await readdirSorted(srcDir);
@@ -79,19 +88,29 @@ async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, dept
     const d = joinAbs(dstRoot, rel);
     if (st.isDirectory()) {
       await fsp.mkdir(d);
-      await convertDir(srcRoot, dstRoot, rel, depth + 1, stats);
+      await convertDir(srcRoot, dstRoot, rel, depth + 1, stats, w);
       await copyMeta(s, d, st);
       continue;
     }
     stats.files++;
-    try {
-      await fsp.link(s, d); // link(2) on Linux does not follow a symlink: the link itself is linked
-      stats.linked++;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-      await copyEntry(s, d, st);
-      stats.copied++;
+    if (w.mode === 'link') {
+      try {
+        await fsp.link(s, d); // link(2) on Linux does not follow a symlink: the link itself is linked
+        stats.linked++;
+        continue;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      }
     }
+    const first = st.nlink > 1n ? w.copiedInodes.get(st.ino) : undefined;
+    if (first) {
+      await fsp.link(first, d);
+      continue;
+    }
+    await copyEntry(s, d, st);
+    if (st.nlink > 1n) w.copiedInodes.set(st.ino, d);
+    stats.copied++;
+    if (st.isFile()) stats.copiedBytes += Number(st.size);
   }
 }
 
@@ -113,6 +132,19 @@ export async function copyEntry(src: Buffer, dst: Buffer, st: BigIntStats): Prom
   else if (st.isCharacterDevice() || st.isBlockDevice()) {
     const rdev = Number(st.rdev);
     await mknod(dst, st.isCharacterDevice() ? 'c' : 'b', Number(st.mode), rdevMajor(rdev), rdevMinor(rdev));
-  } else if (st.isFIFO() || st.isSocket()) await mknod(dst, 'p', Number(st.mode));
+  } else if (st.isFIFO()) await mknod(dst, 'p', Number(st.mode));
+  else if (st.isSocket()) await makeSocket(dst);
   await copyMeta(src, dst, st);
+}
+
+/**
+ * A unix socket file at dst. mknod(1) cannot make one; Node can, by listening. Node unlinks the
+ * socket when the server closes, so it is renamed into place first and the server closed after.
+ */
+async function makeSocket(dst: Buffer): Promise<void> {
+  const tmp = `${dst.toString('utf8')}.cas-migrate-sock`;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(tmp, resolve));
+  await fsp.rename(tmp, dst);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

@@ -30,12 +30,20 @@ export function renderText(r: MigrationReport): string {
   const imgRows = [['V1 ID', 'IMAGE ID', 'LAYERS', 'REFERENCES']];
   for (const i of r.images) imgRows.push([short(i.v1Id), short(i.imageId), String(i.layers), i.refs.join(', ') || '<untagged>']);
   out.push(table(imgRows), '');
+  if (r.containers.length) {
+    const cRows = [['CONTAINER', 'NAME', 'IMAGE', 'WRITABLE DATA', 'SECONDS', 'NOTE']];
+    for (const c of r.containers)
+      cRows.push([short(c.id), c.name, c.image ? short(c.image, 40) : '-', humanBytes(c.bytes), c.seconds.toFixed(3),
+        c.skipped ? `SKIPPED: ${c.skipped}` : [c.wasRunning ? 'was running, now stopped' : '', c.links.length ? `links ${c.links.join(', ')}` : ''].filter(Boolean).join('; ')]);
+    out.push(table(cRows), '');
+  }
   const t = r.totals;
   out.push(
     `${t.layers} v1 layers → ${t.uniqueLayers} overlay2 layers (${t.pathA} Path A, ${t.pathB} Path B), ${t.images} images, ${r.refs.migrated} references`,
     `${humanBytes(t.bytes)} of layer tar hashed in ${r.timings.checksum.toFixed(2)} s` +
       (r.timings.checksum > 0 ? ` (${(t.bytes / 1e6 / r.timings.checksum).toFixed(1)} MB/s)` : '') +
       `; total ${r.timings.total.toFixed(2)} s`,
+    `${r.containers.filter((c) => !c.skipped).length} of ${r.containers.length} containers migrated`,
     `layer files: ${r.materialise.linked} hardlinked, ${r.materialise.copied} copied` +
       (r.materialise.copied ? ' (target on another filesystem: copies use extra disk)' : '') +
       `, ${r.materialise.whiteouts} whiteouts, ${r.materialise.opaqueDirs} opaque dirs`,

@@ -25,6 +25,21 @@ export interface ImageRow {
   refs: string[];
 }
 
+export interface ContainerRow {
+  id: string;
+  name: string;
+  /** A reference of its image (or the image ID when untagged). */
+  image: string;
+  imageId: string;
+  /** Regular-file bytes of writable data copied (init + RW layers). */
+  bytes: number;
+  seconds: number;
+  wasRunning: boolean;
+  links: string[];
+  /** Why it was not migrated. */
+  skipped?: string;
+}
+
 export interface Finding {
   severity: 'warning' | 'error';
   message: string;
@@ -39,8 +54,9 @@ export interface MigrationReport {
   dryRun: false;
   layers: LayerRow[];
   images: ImageRow[];
+  containers: ContainerRow[];
   refs: { migrated: number; skipped: Array<{ ref: string; reason: string }> };
-  materialise: { files: number; linked: number; copied: number; whiteouts: number; opaqueDirs: number; droppedAufsMeta: number };
+  materialise: { files: number; linked: number; copied: number; whiteouts: number; opaqueDirs: number; droppedAufsMeta: number; pseudoLinksLost: number };
   findings: Finding[];
   timings: { discover: number; checksum: number; configs: number; write: number; total: number };
   totals: { layers: number; uniqueLayers: number; images: number; bytes: number; size: number; pathA: number; pathB: number };

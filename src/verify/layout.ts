@@ -22,7 +22,7 @@ async function isDir(p: string, follow = false): Promise<boolean> {
 }
 
 /** Check imageRoot (image/overlay2) against driverRoot (overlay2). Returns counts checked. */
-export async function verifyLayout(imageRoot: string, driverRoot: string): Promise<{ layers: number; images: number }> {
+export async function verifyLayout(imageRoot: string, driverRoot: string): Promise<{ layers: number; images: number; mounts: number }> {
   const layerRoot = `${imageRoot}/layerdb/sha256`;
   const chains = new Set(await fsp.readdir(layerRoot));
   for (const hex of chains) {
@@ -45,11 +45,23 @@ export async function verifyLayout(imageRoot: string, driverRoot: string): Promi
     if ((lower !== undefined) !== (parent !== undefined)) throw new LayoutError(`${cache}/lower`, parent ? 'missing on a layer with a parent' : 'present on a base layer');
     for (const l of lower?.split(':') ?? []) if (!/^l\/[A-Z2-7]{26}$/.test(l) || !(await isDir(`${driverRoot}/${l}`, true))) throw new LayoutError(`${cache}/lower`, `${l} does not resolve`);
   }
+  const mountRoot = `${imageRoot}/layerdb/mounts`;
+  const mounts = await fsp.readdir(mountRoot).catch(() => [] as string[]);
+  for (const name of mounts) {
+    const dir = `${mountRoot}/${name}`;
+    const mountId = (await text(`${dir}/mount-id`)).trim();
+    if (!/^[a-f0-9]{64}(-init)?$/.test(mountId)) throw new LayoutError(`${dir}/mount-id`, 'not a mount id');
+    if (!(await isDir(`${driverRoot}/${mountId}/diff`))) throw new LayoutError(`${dir}/mount-id`, `no overlay2 dir ${driverRoot}/${mountId}/diff`);
+    const initId = await fsp.readFile(`${dir}/init-id`, 'utf8').catch(() => undefined);
+    if (initId !== undefined && !(await isDir(`${driverRoot}/${initId.trim()}/diff`))) throw new LayoutError(`${dir}/init-id`, `no overlay2 dir for ${initId}`);
+    const parent = await fsp.readFile(`${dir}/parent`, 'utf8').catch(() => undefined);
+    if (parent !== undefined && !(isDigest(parent) && chains.has(parent.slice(7)))) throw new LayoutError(`${dir}/parent`, 'parent ChainID is not in the layer store');
+  }
   const contentRoot = `${imageRoot}/imagedb/content/sha256`;
   const images = await fsp.readdir(contentRoot);
   for (const hex of images) {
     const p = `${contentRoot}/${hex}`;
     if (!verifyDigest(await fsp.readFile(p), `sha256:${hex}` as Digest)) throw new LayoutError(p, 'content does not hash to its name');
   }
-  return { layers: chains.size, images: images.length };
+  return { layers: chains.size, images: images.length, mounts: mounts.length };
 }

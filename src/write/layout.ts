@@ -41,7 +41,7 @@ export async function writeLayout(
         const dir = `${staging.driverRoot}/${l.cacheId}`;
         await mkdirMode(dir, 0o710);
         try {
-          const s = await driver.materialise(l.v1Id, `${dir}/diff`);
+          const s = await driver.materialise(l.v1Id, `${dir}/diff`, 'link');
           total.files += s.files;
           total.linked += s.linked;
           total.copied += s.copied;

@@ -1,0 +1,100 @@
+// Stopped containers (formats.md §4.3, §6.2): the init and RW layers become overlay2 dirs
+// "<id>-init" and "<id>" on top of the image's top layer, with layerdb/mounts/<id>. Their data is
+// copied: a container writes in place and must never change the legacy copy. config.v2.json and
+// a rebuilt hostconfig.json are written only after the layout is visible (publishContainers).
+import { constants, promises as fsp } from 'node:fs';
+import type { LegacyDriver } from '../legacy-drivers/driver.js';
+import type { LegacyContainer } from '../discover/containers.js';
+import type { ChainID, ImageID } from '../lib/digest/digest.js';
+import { mkdirMode, writeNew } from './files.js';
+import { finishLayerDir, linkIdFor, lowersOf, MAX_LOWERS } from './overlay2.js';
+import type { OwnedLayer } from './layout.js';
+import type { Staging } from './staging.js';
+
+export interface ContainerPlan {
+  c: LegacyContainer;
+  imageId: ImageID;
+  topChainId: ChainID;
+  top: Pick<OwnedLayer, 'cacheId' | 'linkId' | 'lowers'>;
+  hasInit: boolean;
+  config: Buffer;
+  /** New hostconfig.json bytes when Links were rebuilt from linkgraph.db. */
+  hostConfig?: Buffer;
+  links: string[];
+}
+
+export interface ContainerWriteResult {
+  bytes: number;
+  pseudoLinks: number;
+  seconds: number;
+}
+
+/** Write one container's layers and mount record into staging. Throws with the file at fault. */
+export async function writeContainerLayers(staging: Staging, driver: LegacyDriver, p: ContainerPlan): Promise<ContainerWriteResult> {
+  const t0 = performance.now();
+  const id = p.c.id;
+  const topLowers = lowersOf(p.top.linkId, p.top.lowers);
+  if (topLowers.length + (p.hasInit ? 1 : 0) > MAX_LOWERS) throw new Error(`the image has ${p.top.lowers.length + 1} layers; overlay2 mounts at most ${MAX_LOWERS} lower layers`);
+  let bytes = 0, pseudoLinks = 0;
+  let parent = { cacheId: p.top.cacheId, linkId: p.top.linkId, lowers: p.top.lowers };
+  const layers = p.hasInit ? [`${id}-init`, id] : [id];
+  for (const cacheId of layers) {
+    const dir = `${staging.driverRoot}/${cacheId}`;
+    await mkdirMode(dir, 0o710);
+    const s = await driver.materialise(cacheId, `${dir}/diff`, 'copy');
+    bytes += s.copiedBytes;
+    pseudoLinks += s.pseudoLinks;
+    const lowers = lowersOf(parent.linkId, parent.lowers);
+    const linkId = linkIdFor(cacheId);
+    await finishLayerDir(staging.driverRoot, { cacheId, linkId, parentCacheId: parent.cacheId }, lowers);
+    parent = { cacheId, linkId, lowers };
+  }
+  const mounts = `${staging.imageRoot}/layerdb/mounts/${id}`;
+  await mkdirMode(mounts, 0o755);
+  await writeNew(`${mounts}/mount-id`, id, 0o644);
+  if (p.hasInit) await writeNew(`${mounts}/init-id`, `${id}-init`, 0o644);
+  await writeNew(`${mounts}/parent`, p.topChainId, 0o644);
+  return { bytes, pseudoLinks, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Remove what writeContainerLayers left of a container that failed. */
+export async function discardContainerLayers(staging: Staging, id: string): Promise<void> {
+  for (const cacheId of [`${id}-init`, id]) {
+    const link = await fsp.readFile(`${staging.driverRoot}/${cacheId}/link`, 'utf8').catch(() => undefined);
+    if (link) await fsp.rm(`${staging.driverRoot}/l/${link}`, { force: true });
+    await fsp.rm(`${staging.driverRoot}/${cacheId}`, { recursive: true, force: true });
+  }
+  await fsp.rm(`${staging.imageRoot}/layerdb/mounts/${id}`, { recursive: true, force: true });
+}
+
+async function atomicWrite(path: string, data: Buffer, mode: number): Promise<void> {
+  const tmp = `${path}.cas-migrate-tmp`;
+  await fsp.rm(tmp, { force: true });
+  await writeNew(tmp, data, mode);
+  const fh = await fsp.open(tmp, constants.O_RDONLY);
+  await fh.sync().finally(() => fh.close());
+  await fsp.rename(tmp, path);
+}
+
+export const HOSTCONFIG_BACKUP = 'hostconfig.json.pre-cas-migrate';
+
+/**
+ * Make containers visible to dockerd: config.v2.json (and a hostconfig.json with rebuilt Links,
+ * the original kept as hostconfig.json.pre-cas-migrate) in the target's containers/<id>/. With a
+ * separate --target the legacy container dir is copied there first and left untouched.
+ */
+export async function publishContainer(root: string, target: string, p: ContainerPlan): Promise<void> {
+  let dir = p.c.dir;
+  if (target !== root) {
+    dir = `${target}/containers/${p.c.id}`;
+    await fsp.mkdir(`${target}/containers`, { recursive: true, mode: 0o710 });
+    await fsp.cp(p.c.dir, dir, { recursive: true, preserveTimestamps: true, errorOnExist: false, force: true });
+  }
+  await atomicWrite(`${dir}/config.v2.json`, p.config, 0o600);
+  if (p.hostConfig) {
+    await fsp.link(`${dir}/hostconfig.json`, `${dir}/${HOSTCONFIG_BACKUP}`).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    await atomicWrite(`${dir}/hostconfig.json`, p.hostConfig, 0o644);
+  }
+}
