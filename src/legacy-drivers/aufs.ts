@@ -3,10 +3,9 @@
 // non-directory, recreates directories, and converts whiteouts (§4.8, §6.2).
 import { constants, promises as fsp, type BigIntStats } from 'node:fs';
 import { joinAbs, readdirSorted } from '../lib/fs/walk.js';
-import { listXattrs, mknod, rdevMajor, rdevMinor, setXattr } from '../lib/fs/special.js';
+import { listXattrs, makeSocket, mknod, rdevMajor, rdevMinor, setXattr } from '../lib/fs/special.js';
 import type { V1Id } from '../discover/records.js';
 import type { DirDiffSource, LegacyDriver, MaterialiseMode, MaterialiseStats } from './driver.js';
-import { createServer } from 'node:net';
 
 const WH = '.wh.';
 const WH_META = '.wh..wh.';
@@ -135,16 +134,4 @@ export async function copyEntry(src: Buffer, dst: Buffer, st: BigIntStats): Prom
   } else if (st.isFIFO()) await mknod(dst, 'p', Number(st.mode));
   else if (st.isSocket()) await makeSocket(dst);
   await copyMeta(src, dst, st);
-}
-
-/**
- * A unix socket file at dst. mknod(1) cannot make one; Node can, by listening. Node unlinks the
- * socket when the server closes, so it is renamed into place first and the server closed after.
- */
-async function makeSocket(dst: Buffer): Promise<void> {
-  const tmp = `${dst.toString('utf8')}.cas-migrate-sock`;
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(tmp, resolve));
-  await fsp.rename(tmp, dst);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

@@ -7,6 +7,7 @@ import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import type { LegacyContainer } from '../discover/containers.js';
 import type { ChainID, ImageID } from '../lib/digest/digest.js';
 import { mkdirMode, writeNew } from './files.js';
+import { setTimesNs } from '../lib/fs/special.js';
 import { finishLayerDir, linkIdFor, lowersOf, MAX_LOWERS } from './overlay2.js';
 import type { OwnedLayer } from './layout.js';
 import type { Staging } from './staging.js';
@@ -90,6 +91,7 @@ export async function publishContainer(root: string, target: string, p: Containe
     await fsp.mkdir(`${target}/containers`, { recursive: true, mode: 0o710 });
     await fsp.cp(p.c.dir, dir, { recursive: true, preserveTimestamps: true, errorOnExist: false, force: true });
   }
+  const st = await fsp.stat(dir, { bigint: true });
   await atomicWrite(`${dir}/config.v2.json`, p.config, 0o600);
   if (p.hostConfig) {
     await fsp.link(`${dir}/hostconfig.json`, `${dir}/${HOSTCONFIG_BACKUP}`).catch((e: NodeJS.ErrnoException) => {
@@ -97,4 +99,6 @@ export async function publishContainer(root: string, target: string, p: Containe
     });
     await atomicWrite(`${dir}/hostconfig.json`, p.hostConfig, 0o644);
   }
+  // Files were only added: keep the container dir's own times as the legacy daemon left them.
+  await setTimesNs(dir, st.atimeNs, st.mtimeNs);
 }

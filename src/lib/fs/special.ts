@@ -5,6 +5,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as xattr from '@napi-rs/xattr';
+import { createServer } from 'node:net';
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const run = promisify(execFile);
 
@@ -46,4 +49,43 @@ export function rdevMajor(rdev: number): number {
 
 export function rdevMinor(rdev: number): number {
   return (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
+}
+
+let socketSeq = 0;
+
+/**
+ * Create a unix socket file at dst. mknod(1) cannot, Node can by listening, with two traps: a
+ * socket path longer than 108 bytes is silently truncated by bind(2), and Node unlinks the socket
+ * when the server closes. So the socket is bound through a short symlink to dst's directory
+ * (created in that very directory, any filesystem), renamed to its name, then the server closed.
+ */
+export async function makeSocket(dst: Buffer | string): Promise<void> {
+  const d = pathString(dst);
+  const dir = d.slice(0, d.lastIndexOf('/')) || '/';
+  const hop = `${tmpdir()}/cas-sock-${process.pid}-${socketSeq++}`;
+  await fsp.symlink(dir, hop);
+  const tmpName = `.cas-migrate-sock-${process.pid}-${socketSeq}`;
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(`${hop}/${tmpName}`, resolve));
+    await fsp.rename(`${dir}/${tmpName}`, d);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await fsp.rm(hop, { force: true });
+  }
+}
+
+function epochText(ns: bigint): string {
+  const neg = ns < 0n;
+  const a = neg ? -ns : ns;
+  return `@${neg ? '-' : ''}${a / 1_000_000_000n}.${(a % 1_000_000_000n).toString().padStart(9, '0')}`;
+}
+
+/**
+ * Set atime and mtime to the nanosecond. fs.utimes takes seconds as a double, which at today's
+ * epoch resolves only ~0.5 µs; GNU touch calls utimensat with exact timespecs.
+ */
+export async function setTimesNs(p: string, atimeNs: bigint, mtimeNs: bigint): Promise<void> {
+  await run('touch', ['-h', '-a', '-d', epochText(atimeNs), p]);
+  await run('touch', ['-h', '-m', '-d', epochText(mtimeNs), p]);
 }
