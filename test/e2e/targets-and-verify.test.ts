@@ -6,13 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildLegacyAufsRoot, type BuiltRoot } from '../helpers/legacy-root.js';
+import { addLegacyContainers } from '../helpers/legacy-containers.js';
 import { goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
 import { verifyLayout } from '../../src/verify/layout.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
 let work: string, b: BuiltRoot, tmpfs: string;
 
-before(() => {
+let ctrId: string;
+
+before(async () => {
   work = mkdtempSync('/tmp/cas-targets-');
   b = buildLegacyAufsRoot(join(work, 'docker'), join(work, 'scratch'), {
     layers: [
@@ -21,6 +24,8 @@ before(() => {
     ],
     tags: { t: { latest: 'child' } },
   });
+  const c = await addLegacyContainers(b, join(work, 'scratch'), [{ name: 'app', image: 'child', imageRef: 't:latest', cmd: ['true'], rw: [{ file: 'state', content: 'kept\n' }] }]);
+  ctrId = c.get('app')!.id;
   tmpfs = join(work, 'tmpfs');
   mkdirSync(tmpfs);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', tmpfs]);
@@ -43,6 +48,12 @@ test('a target on another filesystem gets copies (said in the report) that still
   assert.equal(statSync(join(base, 'bin/x')).mode & 0o7777, 0o755);
   assert.equal(execFileSync('getfattr', ['--absolute-names', '--only-values', '-n', 'user.k', join(base, 'etc/a')]).toString('hex'), '01');
   assert.ok(!readdirSync(b.root).includes('image'), 'nothing written beside the legacy data');
+  // The container dir is copied to the target; the legacy one gains nothing.
+  assert.equal(report.containers[0]!.skipped, undefined);
+  assert.equal(JSON.parse(readFileSync(join(target, 'containers', ctrId, 'config.v2.json'), 'utf8')).Driver, 'overlay2');
+  assert.ok(readFileSync(join(target, 'containers', ctrId, 'config.json')).equals(readFileSync(join(b.root, 'containers', ctrId, 'config.json'))));
+  assert.deepEqual(readdirSync(join(b.root, 'containers', ctrId)).filter((n) => n.includes('v2') || n.includes('cas-migrate')), []);
+  assert.equal(readFileSync(join(target, 'overlay2', ctrId, 'diff', 'state'), 'utf8'), 'kept\n');
 });
 
 function freshLayout(): { image: string; driver: string } {
@@ -54,7 +65,7 @@ function freshLayout(): { image: string; driver: string } {
 
 test('verify accepts the layout we wrote and names each defect it checks for', async () => {
   const good = freshLayout();
-  assert.deepEqual(await verifyLayout(good.image, good.driver), { layers: 2, images: 2, mounts: 0 });
+  assert.deepEqual(await verifyLayout(good.image, good.driver), { layers: 2, images: 2, mounts: 1 });
 
   const defects: Array<[string, (l: { image: string; driver: string }) => void, RegExp]> = [
     ['a flipped byte in an image config', (l) => {
@@ -75,6 +86,9 @@ test('verify accepts the layout we wrote and names each defect it checks for', a
     ['a missing layer dir', (l) => {
       rmSync(join(l.driver, b.ids.get('child')!), { recursive: true });
     }, /no overlay2 dir/],
+    ['a mount whose RW layer is gone', (l) => {
+      rmSync(join(l.driver, ctrId), { recursive: true });
+    }, /mount-id: no overlay2 dir/],
   ];
   for (const [what, breakIt, msg] of defects) {
     const l = freshLayout();
