@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { buildLegacyAufsRoot, sha256File, v1IdFor, type BuiltRoot } from '../helpers/legacy-root.js';
-import { diffSnapshots, snapshotTree } from '../helpers/snapshot.js';
+import { diffSnapshots, snapshotEntries } from '../helpers/snapshot.js';
 import { goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
@@ -29,9 +29,7 @@ function tinyRoot(): BuiltRoot {
   });
 }
 
-function snapshotLegacy(root: string): Map<string, string> {
-  return new Map(['graph', 'aufs', 'repositories-aufs'].flatMap((d) => [...snapshotTree(join(root, d))].map(([k, v]) => [`${d}/${k}`, v] as [string, string])));
-}
+const snapshotLegacy = (root: string) => snapshotEntries(root, ['graph', 'aufs', 'repositories-aufs']);
 
 /** Run the CLI on a broken root and check the common promises of a refused migration. */
 function expectRefused(b: BuiltRoot, ...mustMention: string[]): string {

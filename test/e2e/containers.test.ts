@@ -8,17 +8,16 @@ import { join } from 'node:path';
 import { buildSample } from '../../samples/build.js';
 import type { BuiltRoot } from '../helpers/legacy-root.js';
 import { addLegacyContainers, type BuiltContainer } from '../helpers/legacy-containers.js';
-import { diffSnapshots, snapshotTree } from '../helpers/snapshot.js';
+import { diffSnapshots, snapshotEntries } from '../helpers/snapshot.js';
 import { runCli } from '../helpers/cli.js';
 import { startDockerd, type Dockerd } from '../helpers/dockerd.js';
-import { exportView, mergedView } from '../helpers/tarview.js';
+import { exportView, mergedView, viewProblems } from '../helpers/tarview.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
 let work: string, root: string, built: BuiltRoot, ctrs: Map<string, BuiltContainer>, report: MigrationReport, status: number;
 let legacyBefore: Map<string, string>;
 
-const snapshotLegacy = () =>
-  new Map(['graph', 'aufs', 'repositories-aufs', 'containers', 'linkgraph.db'].flatMap((d) => [...snapshotTree(join(root, d))].map(([k, v]) => [`${d}/${k}`, v] as [string, string])));
+const snapshotLegacy = () => snapshotEntries(root, ['graph', 'aufs', 'repositories-aufs', 'containers', 'linkgraph.db']);
 
 before(async () => {
   work = mkdtempSync('/tmp/cas-ctr-');
@@ -123,10 +122,7 @@ describe('dockerd 20.10 with the migrated containers', () => {
       const c = ctrs.get(name)!;
       const want = await mergedView([...chain.map((n) => readFileSync(built.tars.get(n)!)), readFileSync(c.initTar), readFileSync(c.rwTar)]);
       const got = await exportView(d.dockerRaw(['export', c.id]));
-      const problems: string[] = [];
-      for (const [p, n] of want) if (JSON.stringify(got.get(p)) !== JSON.stringify(n)) problems.push(`${p}: want ${JSON.stringify(n)} got ${JSON.stringify(got.get(p))}`);
-      for (const p of got.keys()) if (!want.has(p)) problems.push(`${p}: unexpected`);
-      assert.deepEqual(problems, []);
+      assert.deepEqual(viewProblems(want, got), []);
       assert.ok(want.size > 20);
     });
   }

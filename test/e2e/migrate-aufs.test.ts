@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { buildSample } from '../../samples/build.js';
 import type { BuiltRoot } from '../helpers/legacy-root.js';
 import { sha256File } from '../helpers/legacy-root.js';
-import { diffSnapshots, snapshotTree } from '../helpers/snapshot.js';
+import { diffSnapshots, snapshotEntries } from '../helpers/snapshot.js';
 import { goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
 import { startDockerd, type Dockerd } from '../helpers/dockerd.js';
-import { exportView, mergedView, readTar } from '../helpers/tarview.js';
+import { exportView, mergedView, readTar, viewProblems } from '../helpers/tarview.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
 const LEGACY = ['graph', 'aufs', 'repositories-aufs', 'containers'];
@@ -23,7 +23,7 @@ before(() => {
   work = mkdtempSync('/tmp/cas-e2e-');
   root = join(work, 'docker');
   built = buildSample(root, join(work, 'scratch'));
-  before_ = new Map(LEGACY.flatMap((d) => [...snapshotTree(join(root, d))].map(([k, v]) => [`${d}/${k}`, v] as [string, string])));
+  before_ = snapshotEntries(root, LEGACY);
   const r = runCli(['--root', root, '--json']);
   assert.equal(r.status, 0, r.stderr);
   report = JSON.parse(r.stdout) as MigrationReport;
@@ -110,8 +110,7 @@ test('aufs whiteouts become 0:0 char devices, opaque markers an xattr, branch me
 });
 
 test('the legacy data is unchanged: names, modes, owners, mtimes, xattrs, contents', () => {
-  const now = new Map(LEGACY.flatMap((d) => [...snapshotTree(join(root, d))].map(([k, v]) => [`${d}/${k}`, v] as [string, string])));
-  assert.deepEqual(diffSnapshots(before_, now), []);
+  assert.deepEqual(diffSnapshots(before_, snapshotEntries(root, LEGACY)), []);
 });
 
 describe('dockerd 20.10 on the migrated root', () => {
@@ -163,18 +162,7 @@ describe('dockerd 20.10 on the migrated root', () => {
       const cid = d.docker(['create', '--pull', 'never', tag]).trim();
       const got = await exportView(d.dockerRaw(['export', cid]));
       d.docker(['rm', cid]);
-      const problems: string[] = [];
-      for (const [p, n] of want) {
-        if (INIT.has(p)) continue;
-        const g = got.get(p);
-        if (!g) problems.push(`${p}: missing`);
-        else {
-          const a = TOUCHED_DIRS.has(p) ? { ...n, mtime: 0 } : n, b = TOUCHED_DIRS.has(p) ? { ...g, mtime: 0 } : g;
-          if (JSON.stringify(a) !== JSON.stringify(b)) problems.push(`${p}: want ${JSON.stringify(n)} got ${JSON.stringify(g)}`);
-        }
-      }
-      for (const p of got.keys()) if (!want.has(p) && !INIT.has(p) && !p.startsWith('dev/')) problems.push(`${p}: unexpected`);
-      assert.deepEqual(problems, []);
+      assert.deepEqual(viewProblems(want, got, { skip: (p) => INIT.has(p) || p.startsWith('dev/'), ignoreMtime: (p) => TOUCHED_DIRS.has(p) }), []);
       // Sanity: the view really contains what the sample put there.
       assert.ok(want.has('usr/bin/ping') && want.has('bin/busybox'));
     });

@@ -36,3 +36,8 @@ export function diffSnapshots(a: Map<string, string>, b: Map<string, string>): s
   for (const k of b.keys()) if (!a.has(k)) diffs.push(`${k}: added`);
   return diffs;
 }
+
+/** Snapshot of several entries of a root (dirs or files), keyed "<entry>/<path>". */
+export function snapshotEntries(root: string, entries: string[]): Map<string, string> {
+  return new Map(entries.flatMap((d) => [...snapshotTree(`${root}/${d}`)].map(([k, v]) => [`${d}/${k}`, v] as [string, string])));
+}

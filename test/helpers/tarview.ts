@@ -102,3 +102,22 @@ export async function exportView(data: Buffer): Promise<Map<string, Node>> {
   }
   return view;
 }
+
+/**
+ * Differences between an expected and an observed view. `skip(path)` leaves a path out of both
+ * directions; `ignoreMtime(path)` compares that path without its mtime.
+ */
+export function viewProblems(
+  want: Map<string, Node>,
+  got: Map<string, Node>,
+  opts: { skip?: (p: string) => boolean; ignoreMtime?: (p: string) => boolean } = {},
+): string[] {
+  const problems: string[] = [];
+  const norm = (p: string, n: Node | undefined) => (n && opts.ignoreMtime?.(p) ? JSON.stringify({ ...n, mtime: 0 }) : JSON.stringify(n));
+  for (const [p, n] of want) {
+    if (opts.skip?.(p)) continue;
+    if (norm(p, n) !== norm(p, got.get(p))) problems.push(`${p}: want ${JSON.stringify(n)} got ${JSON.stringify(got.get(p))}`);
+  }
+  for (const p of got.keys()) if (!want.has(p) && !opts.skip?.(p)) problems.push(`${p}: unexpected`);
+  return problems;
+}
