@@ -3,7 +3,7 @@
 import { cpus } from 'node:os';
 import { discover } from './discover/index.js';
 import { RootError, type V1Id } from './discover/records.js';
-import { plan } from './plan/plan.js';
+import { firstError, plan } from './plan/plan.js';
 import { runChecksums } from './checksum/pool.js';
 import { makeImageConfig, type ImageConfig } from './configs/image.js';
 import { V1DecodeError } from './configs/v1image.js';
@@ -42,6 +42,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   emit({ kind: 'phase', phase: 'discover' });
   const { legacy, driver } = await discover(root, opts.driver);
   const thePlan = plan(legacy);
+  const refused = firstError(legacy);
+  if (refused) throw refused;
   if ((await existingLayout(target)) === 'data')
     throw new RootError(`${target}/image/overlay2`, 'the target already holds an overlay2 layout with layers or images; refusing to overwrite it');
   const tDiscover = now();

@@ -1,7 +1,7 @@
 // Reading graph/<v1id>/ (formats.md §1.2–§1.4).
 import { promises as fsp } from 'node:fs';
 import { isDigest, type Digest } from '../lib/digest/digest.js';
-import { isV1Id, RootError, type LegacyLayer, type V1Id } from './records.js';
+import { errorFinding, isV1Id, RootError, type Finding, type LegacyLayer, type V1Id } from './records.js';
 
 const CHECKSUM_RE = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
 
@@ -59,7 +59,8 @@ function parseChecksum(raw: Buffer | undefined): Digest | undefined {
   return isDigest(lower) ? lower : undefined;
 }
 
-export async function readGraph(root: string): Promise<Map<V1Id, LegacyLayer>> {
+/** Readable layers, plus an error finding (and a `broken` entry) for each unreadable one. */
+export async function readGraph(root: string, findings: Finding[], broken: Set<string>): Promise<Map<V1Id, LegacyLayer>> {
   const graph = `${root}/graph`;
   let names: string[];
   try {
@@ -70,6 +71,20 @@ export async function readGraph(root: string): Promise<Map<V1Id, LegacyLayer>> {
   const layers = new Map<V1Id, LegacyLayer>();
   for (const name of names) {
     if (name === '_tmp') continue; // the legacy daemon's scratch dir
+    try {
+      const layer = await readLayer(graph, name);
+      layers.set(layer.v1Id, layer);
+    } catch (e) {
+      if (!(e instanceof RootError)) throw e;
+      findings.push(errorFinding(e));
+      broken.add(name);
+    }
+  }
+  return layers;
+}
+
+async function readLayer(graph: string, name: string): Promise<LegacyLayer> {
+  {
     if (!isV1Id(name)) throw new RootError(`${graph}/${name}`, 'graph entry is not a v1 id (64 lower-case hex digits)');
     const dir = `${graph}/${name}`;
     const json = await readIfExists(`${dir}/json`);
@@ -79,7 +94,6 @@ export async function readGraph(root: string): Promise<Map<V1Id, LegacyLayer>> {
     const tarData = (await fsp.lstat(`${dir}/tar-data.json.gz`).catch(() => undefined))?.isFile() ? `${dir}/tar-data.json.gz` : undefined;
     const sizeText = (await readIfExists(`${dir}/layersize`))?.toString('latin1');
     const layerSize = sizeText && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
-    layers.set(name, { v1Id: name, parent, parentFile, json, tarData, checksum: parseChecksum(await readIfExists(`${dir}/checksum`)), layerSize });
+    return { v1Id: name, parent, parentFile, json, tarData, checksum: parseChecksum(await readIfExists(`${dir}/checksum`)), layerSize };
   }
-  return layers;
 }

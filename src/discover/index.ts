@@ -5,7 +5,7 @@ import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import { readGraph } from './graph.js';
 import { readTags } from './tags.js';
 import { readContainers, readLinkGraph } from './containers.js';
-import { RootError, type LegacyRoot } from './records.js';
+import { RootError, type Finding, type LegacyRoot } from './records.js';
 
 export async function discover(root: string, wantedDriver?: string): Promise<{ legacy: LegacyRoot; driver: LegacyDriver }> {
   const st = await fsp.stat(root).catch(() => undefined);
@@ -13,12 +13,17 @@ export async function discover(root: string, wantedDriver?: string): Promise<{ l
   const hasGraph = (await fsp.lstat(`${root}/graph`).catch(() => undefined))?.isDirectory();
   if (!hasGraph) throw new RootError(`${root}/graph`, 'no legacy graph directory: this is not a pre-1.10 Docker root (or it was already migrated)');
   const driver = await detectDriver(root, wantedDriver);
-  const layers = await readGraph(root);
-  for (const id of layers.keys()) {
-    if (!(await driver.has(id))) throw new RootError(driver.fileRoot(id), 'layer data directory is missing', id);
+  const findings: Finding[] = [];
+  const broken = new Set<string>();
+  const layers = await readGraph(root, findings, broken);
+  for (const id of [...layers.keys()]) {
+    if (await driver.has(id)) continue;
+    findings.push({ severity: 'error', v1Id: id, file: driver.fileRoot(id), message: 'layer data directory is missing' });
+    layers.delete(id);
+    broken.add(id);
   }
   const tags = await readTags(root, driver.name);
   const containers = await readContainers(root);
   const linkGraph = containers.length ? await readLinkGraph(root) : undefined;
-  return { legacy: { root, driver: driver.name, layers, tags, containers, linkGraph }, driver };
+  return { legacy: { root, driver: driver.name, layers, broken, findings, tags, containers, linkGraph }, driver };
 }

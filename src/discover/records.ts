@@ -30,13 +30,29 @@ export interface LegacyLayer {
 /** name → (tag or digest key → v1 id), as in repositories-<driver>. */
 export type LegacyTags = Map<string, Map<string, string>>;
 
+/** Something found in a root, with its severity and the layer and file it concerns. */
+export interface Finding {
+  severity: 'warning' | 'error';
+  message: string;
+  v1Id?: string;
+  file?: string;
+}
+
 export interface LegacyRoot {
   root: string;
   driver: string;
+  /** Readable layers; a layer with an error finding is in `broken` instead. */
   layers: Map<V1Id, LegacyLayer>;
+  broken: Set<string>;
+  /** Problems found while reading: errors stop a migration, the audit lists them all. */
+  findings: Finding[];
   tags: LegacyTags;
   containers: LegacyContainer[];
   linkGraph?: LinkGraph;
+}
+
+export function errorFinding(e: RootError): Finding {
+  return { severity: 'error', message: e.reason, file: e.file, v1Id: e.v1Id };
 }
 
 /** A problem that stops the migration, naming the layer and the file. */

@@ -40,12 +40,8 @@ export interface ContainerRow {
   skipped?: string;
 }
 
-export interface Finding {
-  severity: 'warning' | 'error';
-  message: string;
-  v1Id?: string;
-  file?: string;
-}
+export type { Finding } from '../discover/records.js';
+import type { Finding } from '../discover/records.js';
 
 export interface MigrationReport {
   root: string;
