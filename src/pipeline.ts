@@ -5,17 +5,15 @@ import { discover } from './discover/index.js';
 import { RootError, type V1Id } from './discover/records.js';
 import { firstError, plan } from './plan/plan.js';
 import { runChecksums } from './checksum/pool.js';
-import { makeImageConfig, type ImageConfig } from './configs/image.js';
-import { V1DecodeError } from './configs/v1image.js';
-import { migrateRefs } from './configs/refs.js';
-import { chainIdExtend, type ChainID, type Digest, type DiffID, type ImageID } from './lib/digest/digest.js';
+import { computeImages } from './configs/images.js';
+import type { ChainID } from './lib/digest/digest.js';
 import { createStaging, commitStaging, discardStaging, existingLayout } from './write/staging.js';
 import { writeLayout, type OwnedLayer } from './write/layout.js';
 import { linkIdFor, lowersOf } from './write/overlay2.js';
 import { verifyLayout } from './verify/layout.js';
 import { planContainers } from './configs/containers.js';
 import { discardContainerLayers, publishContainer, writeContainerLayers, type ContainerPlan } from './write/containers.js';
-import type { Finding, ImageRow, LayerRow, MigrationReport, ProgressEvent } from './report/types.js';
+import type { Finding, MigrationReport, ProgressEvent } from './report/types.js';
 
 export interface MigrateOptions {
   root: string;
@@ -73,51 +71,20 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     const tChecksum = now();
 
     emit({ kind: 'phase', phase: 'configs' });
-    const configs = new Map<V1Id, ImageConfig>();
-    const chainOf = new Map<V1Id, ChainID>();
-    const owned = new Map<ChainID, OwnedLayer>();
-    const layers: LayerRow[] = [];
-    const images: ImageRow[] = [];
-    const mapping = new Map<string, ImageID>();
-    const blobs = new Map<DiffID, Digest[]>();
-    for (const l of thePlan.order) {
-      const d = digests.get(l.v1Id)!;
-      const diffId = d.diffId as DiffID;
-      const parentConfig = l.parent ? configs.get(l.parent) : undefined;
-      let cfg: ImageConfig;
-      try {
-        cfg = makeImageConfig(l.json, diffId, parentConfig);
-      } catch (e) {
-        if (e instanceof V1DecodeError) throw new RootError(`${root}/graph/${l.v1Id}/json`, e.message, l.v1Id);
-        throw e;
-      }
-      configs.set(l.v1Id, cfg);
-      const parentChain = l.parent ? chainOf.get(l.parent) : undefined;
-      const chainId = chainIdExtend(parentChain, diffId);
-      chainOf.set(l.v1Id, chainId);
-      const row: LayerRow = { v1Id: l.v1Id, diffId, chainId, size: d.size, path: d.path, fallbackReason: d.fallbackReason, bytes: d.bytes, seconds: d.seconds };
-      const owner = owned.get(chainId);
-      if (owner) row.sameAs = owner.v1Id;
-      else {
-        const parent = parentChain ? owned.get(parentChain) : undefined;
-        const cacheId = l.v1Id; // Docker 1.10's migration used the v1 id as cache-id
-        const linkId = linkIdFor(cacheId);
-        owned.set(chainId, {
-          v1Id: l.v1Id, chainId, parentChainId: parentChain, digest: d, cacheId, linkId,
-          lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
-        });
-        row.cacheId = cacheId;
-      }
-      layers.push(row);
-      mapping.set(l.v1Id, cfg.imageId);
-      images.push({ v1Id: l.v1Id, imageId: cfg.imageId, parentImageId: parentConfig?.imageId, layers: cfg.diffIds.length, refs: [] });
-      // v2 metadata only where the DiffID really is the pulled blob's content (Path A, §3.8).
-      if (l.checksum && d.path === 'A') blobs.set(diffId, [...(blobs.get(diffId) ?? []), l.checksum]);
-    }
-    const refs = migrateRefs(legacy.tags, mapping);
+    const { configs, chainOf, owners, layers, images, mapping, refs, blobs } = computeImages(legacy, thePlan.order, digests);
     for (const s of refs.skipped) warn({ file: `${root}/repositories-${legacy.driver}`, message: `tag ${s.ref} skipped: ${s.reason}` });
-    // Two v1 images with identical config and chain share one image ID: both rows show its refs.
-    for (const repo of refs.repositories.values()) for (const [ref, id] of repo) for (const i of images) if (i.imageId === id) i.refs.push(ref);
+    // Overlay2 identity of each owned layer, parents first (order follows the plan).
+    const owned = new Map<ChainID, OwnedLayer>();
+    for (const [chainId, v1Id] of owners) {
+      const l = legacy.layers.get(v1Id)!;
+      const parentChain = l.parent ? chainOf.get(l.parent) : undefined;
+      const parent = parentChain ? owned.get(parentChain) : undefined;
+      const cacheId = v1Id;
+      owned.set(chainId, {
+        v1Id, chainId, parentChainId: parentChain, digest: digests.get(v1Id)!, cacheId, linkId: linkIdFor(cacheId),
+        lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
+      });
+    }
     const { plans: containerPlans, rows: containers } = await planContainers(legacy, driver, { mapping, chainOf, owned, images }, warn);
     const tConfigs = now();
 

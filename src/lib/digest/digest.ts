@@ -2,13 +2,15 @@
 import { createHash } from 'node:crypto';
 import ssri from 'ssri';
 
-declare const brand: unique symbol;
-type Brand<T, B extends string> = T & { readonly [brand]: B };
+// Two brand keys: one says "validated digest", the other which kind. Reusing one key for both
+// would make DiffID & Digest an impossible intersection (never).
+declare const digestBrand: unique symbol;
+declare const kindBrand: unique symbol;
 
-export type Digest = Brand<string, 'Digest'>;
-export type DiffID = Brand<Digest, 'DiffID'>;
-export type ChainID = Brand<Digest, 'ChainID'>;
-export type ImageID = Brand<Digest, 'ImageID'>;
+export type Digest = string & { readonly [digestBrand]: true };
+export type DiffID = Digest & { readonly [kindBrand]: 'DiffID' };
+export type ChainID = Digest & { readonly [kindBrand]: 'ChainID' };
+export type ImageID = Digest & { readonly [kindBrand]: 'ImageID' };
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
