@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { discover } from './discover/index.js';
 import { RootError, type V1Id } from './discover/records.js';
 import { firstError, plan } from './plan/plan.js';
+import { daemonsUsing } from './discover/daemons.js';
 import { runChecksums } from './checksum/pool.js';
 import { computeImages } from './configs/images.js';
 import type { ChainID } from './lib/digest/digest.js';
@@ -38,6 +39,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   };
 
   emit({ kind: 'phase', phase: 'discover' });
+  const daemon = daemonsUsing(root)[0];
+  if (daemon !== undefined) throw new RootError(root, `a Docker daemon (pid ${daemon}) is using this root; stop it before migrating`);
   const { legacy, driver } = await discover(root, opts.driver);
   const thePlan = plan(legacy);
   const refused = firstError(legacy);

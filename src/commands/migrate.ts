@@ -4,6 +4,9 @@ import { migrate } from '../pipeline.js';
 import { progressReporter } from '../report/progress.js';
 import { renderText } from '../report/text.js';
 import { EXIT, failureLine } from '../report/errors.js';
+import { audit } from '../audit/index.js';
+import { renderAudit } from '../report/audit-text.js';
+import { writeGraph } from '../report/graph.js';
 
 export default class Migrate extends Command {
   static override summary = 'Migrate a legacy (Docker 1.6–1.9) data root to the overlay2 layout of current dockerd.';
@@ -27,12 +30,18 @@ Exit codes:
   0  migrated: every image, tag and container (warnings, if any, are in the report)
   1  the root cannot be migrated: one line names the layer and the file; nothing was made visible
   2  usage error (bad flags)
-  3  migrated, but some containers were skipped (each is named with its reason in the report)`;
+  3  migrated, but some containers were skipped (each is named with its reason in the report)
+With --dry-run:
+  0  the migration would run cleanly
+  4  the migration would work, with warnings (Path B fallbacks, containers it would skip, …)
+  1  the migration would stop (the findings say where)`;
 
   static override examples = [
     { description: 'Migrate the default root in place (beside the legacy data):', command: '<%= config.bin %> --root /var/lib/docker' },
     { description: 'Write the new layout to another directory, keeping the source untouched:', command: '<%= config.bin %> --root /mnt/old-docker --target /mnt/new-docker' },
     { description: 'Machine-readable report for scripts:', command: '<%= config.bin %> --root /var/lib/docker --json > report.json' },
+    { description: 'Audit first: what is there, what is shared, what the migration would do (writes nothing):', command: '<%= config.bin %> --root /var/lib/docker --dry-run' },
+    { description: 'Audit with DiffIDs and image IDs computed in memory, and a picture of the layer sharing:', command: '<%= config.bin %> --root /var/lib/docker --dry-run --checksum --graph sharing.svg' },
   ];
 
   static override flags = {
@@ -42,10 +51,15 @@ Exit codes:
     driver: Flags.string({ description: 'legacy graph driver to read when the root holds several', options: ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] }),
     json: Flags.boolean({ description: 'print the report as one JSON document on stdout' }),
     quiet: Flags.boolean({ char: 'q', description: 'no progress output; only the report (or errors)' }),
+    'dry-run': Flags.boolean({ description: 'audit the root and the plan; write nothing under it' }),
+    checksum: Flags.boolean({ description: 'with --dry-run: also compute DiffIDs, ChainIDs and image IDs (in memory)', dependsOn: ['dry-run'] }),
+    graph: Flags.string({ description: 'with --dry-run: write the layer-sharing graph to FILE.dot or FILE.svg (Graphviz)', dependsOn: ['dry-run'] }),
+    'ignore-running-daemon': Flags.boolean({ description: 'with --dry-run: audit even while a Docker daemon uses the root', dependsOn: ['dry-run'] }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Migrate);
+    if (flags['dry-run']) return this.dryRun(flags);
     const progress = progressReporter(process.stderr, flags.quiet ? 'quiet' : flags.json && !process.stderr.isTTY ? 'warnings' : 'full');
     try {
       const report = await migrate({
@@ -58,6 +72,22 @@ Exit codes:
     } catch (e) {
       if (e instanceof Errors.ExitError) throw e;
       progress.stop();
+      process.stderr.write(`cas-migrate: error: ${failureLine(e)}\n`);
+      this.exit(EXIT.FAILED);
+    }
+  }
+
+  private async dryRun(flags: { root: string; target?: string; driver?: string; workers?: number; json: boolean; checksum: boolean; graph?: string; 'ignore-running-daemon': boolean }): Promise<void> {
+    try {
+      const report = await audit({
+        root: flags.root, target: flags.target, driver: flags.driver, workers: flags.workers, checksum: flags.checksum, ignoreRunningDaemon: flags['ignore-running-daemon'],
+      });
+      if (flags.graph) writeGraph(flags.graph, report.dot);
+      if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else process.stdout.write(renderAudit(report) + '\n');
+      this.exit({ clean: EXIT.OK, warnings: EXIT.WOULD_WARN, fail: EXIT.FAILED }[report.verdict]);
+    } catch (e) {
+      if (e instanceof Errors.ExitError) throw e;
       process.stderr.write(`cas-migrate: error: ${failureLine(e)}\n`);
       this.exit(EXIT.FAILED);
     }

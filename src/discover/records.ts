@@ -32,7 +32,8 @@ export type LegacyTags = Map<string, Map<string, string>>;
 
 /** Something found in a root, with its severity and the layer and file it concerns. */
 export interface Finding {
-  severity: 'warning' | 'error';
+  /** info: worth knowing; warning: the migration would work around it; error: it would stop. */
+  severity: 'info' | 'warning' | 'error';
   message: string;
   v1Id?: string;
   file?: string;

@@ -1,5 +1,5 @@
 // One line per failure, naming the layer and file when known.
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, CONTAINERS_SKIPPED: 3 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, CONTAINERS_SKIPPED: 3, WOULD_WARN: 4 } as const;
 
 export function failureLine(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

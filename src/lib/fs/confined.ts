@@ -4,7 +4,7 @@
 // directories are cached per root, so a layer with many files costs one lstat per directory.
 // Synchronous on purpose: this runs in a checksum worker thread that has nothing else to do, and
 // a blocking open/fstat costs a fraction of a libuv thread-pool round trip per small file.
-import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { bytesOf, relativeInRoot } from './gopath.js';
 
 /** A path that would leave the root: never a fallback case, always a hard error. */
@@ -37,6 +37,24 @@ export class ConfinedRoot {
     if (st.isSymbolicLink()) throw new EscapeError(name, `path component ${JSON.stringify(rel)} is a symlink; refusing to follow it out of the layer`);
     if (!st.isDirectory()) throw new Error(`${JSON.stringify(name)}: path component ${JSON.stringify(rel)} is not a directory`);
     this.okDirs.add(rel);
+  }
+
+  /** lstat a regular file named by a tar-split entry, with the same confinement as openFile. */
+  statFile(name: string): Stats {
+    const rel = relativeInRoot(name);
+    if (rel === undefined) throw new EscapeError(name, 'name climbs out of the layer with ".."');
+    const slash = rel.lastIndexOf('/');
+    if (slash > 0) this.checkDir(rel.slice(0, slash), name);
+    let st: Stats;
+    try {
+      st = lstatSync(this.abs(rel));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw Object.assign(new Error(`${JSON.stringify(name)}: ${err.code ?? err.message}`), { code: err.code });
+    }
+    if (st.isSymbolicLink()) throw new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
+    if (!st.isFile()) throw new Error(`${JSON.stringify(name)}: not a regular file`);
+    return st;
   }
 
   /** Open a regular file named by a tar-split entry (latin1 bytes); returns a file descriptor. */
