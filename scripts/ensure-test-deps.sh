@@ -10,6 +10,7 @@ have tar-split || need+=(tar-split)
 have bsdtar || need+=(libarchive-tools)
 [ -x /usr/bin/busybox ] || need+=(busybox-static)
 have setfattr || need+=(attr)
+  have dot || need+=(graphviz)
 if [ "${1:-}" != sample ]; then
   have dockerd || need+=(docker.io containerd runc)
   have sqlite3 || need+=(sqlite3)

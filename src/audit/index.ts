@@ -124,7 +124,18 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   if (free !== undefined && free < report.plan.disk.needed) findings.push({ severity: 'error', file: target, message: `the migration needs about ${report.plan.disk.needed} bytes but only ${free} are free` });
   if (opts.checksum) {
     if (findings.some((f) => f.severity === 'error')) findings.push({ severity: 'warning', message: '--checksum skipped: the root has errors the migration would stop on' });
-    else report.checksum = await auditChecksums(legacy, plan, driver, opts.workers ?? cpus().length);
+    else {
+      report.checksum = await auditChecksums(legacy, plan, driver, opts.workers ?? cpus().length);
+      // Content checks the size scan cannot make: a fallback found by really reassembling.
+      for (const l of report.checksum.layers) {
+        const scanned = report.layers.find((x) => x.v1Id === l.v1Id);
+        if (l.path === 'B' && scanned?.path === 'A') {
+          scanned.path = 'B';
+          scanned.reason = l.fallbackReason;
+          findings.push({ severity: 'warning', v1Id: l.v1Id, file: legacy.layers.get(l.v1Id as never)?.tarData, message: `would fall back to regenerating the tar (Path B): ${l.fallbackReason}` });
+        }
+      }
+    }
   }
   report.verdict = verdictOf(findings);
   return report;
