@@ -10,10 +10,10 @@ have tar-split || need+=(tar-split)
 have bsdtar || need+=(libarchive-tools)
 [ -x /usr/bin/busybox ] || need+=(busybox-static)
 have setfattr || need+=(attr)
-  have dot || need+=(graphviz)
 if [ "${1:-}" != sample ]; then
   have dockerd || need+=(docker.io containerd runc)
   have sqlite3 || need+=(sqlite3)
+  have dot || need+=(graphviz)
   have cgroupfs-mount || need+=(cgroupfs-mount)
 fi
 if [ ${#need[@]} -gt 0 ]; then

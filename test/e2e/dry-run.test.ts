@@ -3,8 +3,8 @@
 // and file, and --graph draws one node per image and layer.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, statSync, utimesSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, statSync, utimesSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { buildSample } from '../../samples/build.js';
@@ -152,4 +152,26 @@ test('a root that is not a legacy root exits 1 with the reason as a finding', ()
   const none = dryRun(join(work, 'out'));
   assert.equal(none.status, 1);
   assert.match(none.report.findings[0]!.message, /no legacy graph directory/);
+});
+
+test('a daemon using the root stops the migration and fails the audit, unless the audit is told to ignore it', async () => {
+  const dir = join(work, 'busy');
+  const b = buildLegacyAufsRoot(join(dir, 'docker'), join(dir, 'scratch'), { layers: [{ name: 'x', writer: 'gnu', ops: [{ file: 'f', content: 'f\n' }] }] });
+  // A process that looks like a legacy daemon on this root (argv is what the check reads).
+  const fake = spawn('bash', ['-c', `exec -a dockerd "${process.execPath}" -e 'setTimeout(() => {}, 60000)' -- --data-root ${b.root}`], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const m = runCli(['--root', b.root]);
+    assert.equal(m.status, 1);
+    assert.match(m.stderr, new RegExp(`error: ${b.root}: a Docker daemon \\(pid ${fake.pid}\\) is using this root`));
+    assert.ok(!existsSync(join(b.root, 'image')));
+    const a = dryRun(b.root);
+    assert.equal(a.status, 1);
+    assert.ok(a.report.findings.some((f) => f.severity === 'error' && f.message.includes(`pid ${fake.pid}`)));
+    const ignored = dryRun(b.root, '--ignore-running-daemon');
+    assert.ok(ignored.report.findings.some((f) => f.severity === 'warning' && f.message.includes(`pid ${fake.pid}`)));
+    assert.equal(ignored.status, 4);
+  } finally {
+    fake.kill();
+  }
 });
