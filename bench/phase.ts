@@ -1,9 +1,10 @@
-// One measured phase in its own process: node phase.js checksum|migrate ROOT WORKERS [TARGET]
+// One measured phase in its own process: node phase.js checksum|migrate|audit ROOT WORKERS [TARGET]
 // Prints {seconds, maxRssMiB, bytes} as the last line.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChecksums } from '../src/checksum/pool.js';
 import { migrate } from '../src/pipeline.js';
+import { audit } from '../src/audit/index.js';
 
 const [kind, root, workersText, target] = process.argv.slice(2) as [string, string, string, string];
 const workers = Number(workersText);
@@ -25,6 +26,12 @@ if (kind === 'checksum') {
     bytes += d.bytes;
   }
   rmSync(scratch, { recursive: true, force: true });
+} else if (kind === 'audit') {
+  const t = performance.now();
+  const report = await audit({ root, workers });
+  seconds = (performance.now() - t) / 1000;
+  if (report.verdict === 'fail') throw new Error(`audit failed: ${JSON.stringify(report.findings.find((f) => f.severity === 'error'))}`);
+  bytes = report.summary.layerBytes;
 } else {
   const t = performance.now();
   const report = await migrate({ root, target, workers });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { crc64 } from '../src/lib/crc64/crc64.js';
 import { benchRoot } from './root.js';
+import { metaRoot } from './meta-root.js';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(`--${n}`);
@@ -48,7 +49,7 @@ async function goBaseline(root: string): Promise<number> {
 }
 
 /** Run one phase in a child process to get its own peak RSS (worker threads included). */
-function phase(kind: 'checksum' | 'migrate', root: string, workers: number, target?: string): { seconds: number; maxRssMiB: number; bytes: number } {
+function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: number, target?: string): { seconds: number; maxRssMiB: number; bytes: number } {
   const script = fileURLToPath(new URL('./phase.js', import.meta.url));
   const r = spawnSync(process.execPath, [script, kind, root, String(workers), target ?? ''], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${kind} phase failed: ${r.stderr}`);
@@ -70,6 +71,9 @@ async function main(): Promise<void> {
   rmSync(target, { recursive: true, force: true });
   const full = phase('migrate', br.root, cores, target);
   rmSync(target, { recursive: true, force: true });
+  process.stderr.write('bench: preparing the metadata-heavy root (10 000 layers, 1 000 tags; cached)…\n');
+  const meta = metaRoot();
+  const auditRun = phase('audit', meta.root, cores);
   const tarBytes = ours.bytes;
   const result = {
     machine: { cpu: cpus()[0]?.model, cores, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
     checksum: { seconds: ours.seconds, MBs: mbps(tarBytes, ours.seconds), maxRssMiB: ours.maxRssMiB, speedupVsGo: base / ours.seconds, ofComputeLimit: mbps(tarBytes, ours.seconds) / limit.limit },
     fullMigration: { seconds: full.seconds, maxRssMiB: full.maxRssMiB, ratioToChecksum: full.seconds / ours.seconds },
     workerScaling: scaling.map((s) => ({ workers: s.workers, seconds: s.seconds, MBs: mbps(tarBytes, s.seconds) })),
+    auditMetaRoot: { layers: meta.layers, tags: meta.tags, seconds: auditRun.seconds, maxRssMiB: auditRun.maxRssMiB },
   };
   if (flag('json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   const lines = [
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
     ...result.workerScaling.map((s) => `| checksum phase, ${s.workers} worker(s) | ${fmt(s.seconds)} | ${fmt(s.MBs, 0)} | ${fmt(scaling[0]!.seconds / s.seconds)}× one worker |`),
     '',
     `peak RSS: checksum phase ${fmt(ours.maxRssMiB, 0)} MiB, full migration ${fmt(full.maxRssMiB, 0)} MiB (whole process, worker threads included)`,
+    `--dry-run audit of a metadata-heavy root (${meta.layers} layers, ${meta.tags} tags): ${fmt(auditRun.seconds)} s, peak RSS ${fmt(auditRun.maxRssMiB, 0)} MiB (targets: < 5 s, < 200 MB)`,
   ];
   if (!flag('json')) process.stdout.write(lines.join('\n') + '\n');
   if (flag('write-doc')) {

@@ -1,13 +1,15 @@
 // Reading graph/<v1id>/ (formats.md §1.2–§1.4).
-import { promises as fsp } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { isDigest, type Digest } from '../lib/digest/digest.js';
 import { errorFinding, isV1Id, RootError, type Finding, type LegacyLayer, type V1Id } from './records.js';
 
 const CHECKSUM_RE = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
 
-async function readIfExists(p: string): Promise<Buffer | undefined> {
+// Synchronous reads: discover runs alone, and an awaited thread-pool round trip per file made a
+// 10 000-layer root take seconds (docs/performance.md).
+function readIfExists(p: string): Buffer | undefined {
   try {
-    return await fsp.readFile(p);
+    return readFileSync(p);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -30,7 +32,7 @@ function stringField(o: Record<string, unknown>, key: string, file: string, id: 
 }
 
 /** Parent per getParent of Docker 1.10: JSON parent, else parent_id's hex, the parent file wins. */
-export async function resolveParent(dir: string, id: V1Id, json: Buffer): Promise<{ parent?: string; file: string }> {
+export function resolveParent(dir: string, id: V1Id, json: Buffer): { parent?: string; file: string } {
   const file = `${dir}/json`;
   let o: unknown;
   try {
@@ -45,7 +47,7 @@ export async function resolveParent(dir: string, id: V1Id, json: Buffer): Promis
     const pid = stringField(rec, 'parent_id', file, id);
     if (pid !== '') parent = pid.slice(pid.indexOf(':') + 1);
   }
-  const override = await readIfExists(`${dir}/parent`);
+  const override = readIfExists(`${dir}/parent`);
   if (override && override.length > 0) return { parent: override.toString('latin1'), file: `${dir}/parent` };
   return { parent: parent === '' ? undefined : parent, file };
 }
@@ -60,11 +62,11 @@ function parseChecksum(raw: Buffer | undefined): Digest | undefined {
 }
 
 /** Readable layers, plus an error finding (and a `broken` entry) for each unreadable one. */
-export async function readGraph(root: string, findings: Finding[], broken: Set<string>): Promise<Map<V1Id, LegacyLayer>> {
+export function readGraph(root: string, findings: Finding[], broken: Set<string>): Map<V1Id, LegacyLayer> {
   const graph = `${root}/graph`;
   let names: string[];
   try {
-    names = (await fsp.readdir(graph)).sort();
+    names = readdirSync(graph).sort();
   } catch (e) {
     throw new RootError(graph, `cannot read the legacy graph directory (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
@@ -72,7 +74,7 @@ export async function readGraph(root: string, findings: Finding[], broken: Set<s
   for (const name of names) {
     if (name === '_tmp') continue; // the legacy daemon's scratch dir
     try {
-      const layer = await readLayer(graph, name);
+      const layer = readLayer(graph, name);
       layers.set(layer.v1Id, layer);
     } catch (e) {
       if (!(e instanceof RootError)) throw e;
@@ -83,17 +85,17 @@ export async function readGraph(root: string, findings: Finding[], broken: Set<s
   return layers;
 }
 
-async function readLayer(graph: string, name: string): Promise<LegacyLayer> {
+function readLayer(graph: string, name: string): LegacyLayer {
   {
     if (!isV1Id(name)) throw new RootError(`${graph}/${name}`, 'graph entry is not a v1 id (64 lower-case hex digits)');
     const dir = `${graph}/${name}`;
-    const json = await readIfExists(`${dir}/json`);
+    const json = readIfExists(`${dir}/json`);
     if (!json) throw new RootError(`${dir}/json`, 'missing v1 image JSON', name);
-    const { parent, file: parentFile } = await resolveParent(dir, name, json);
+    const { parent, file: parentFile } = resolveParent(dir, name, json);
     if (parent !== undefined && !isV1Id(parent)) throw new RootError(parentFile, `parent ${JSON.stringify(parent)} is not a v1 id`, name);
-    const tarData = (await fsp.lstat(`${dir}/tar-data.json.gz`).catch(() => undefined))?.isFile() ? `${dir}/tar-data.json.gz` : undefined;
-    const sizeText = (await readIfExists(`${dir}/layersize`))?.toString('latin1');
+    const tarData = lstatSync(`${dir}/tar-data.json.gz`, { throwIfNoEntry: false })?.isFile() ? `${dir}/tar-data.json.gz` : undefined;
+    const sizeText = readIfExists(`${dir}/layersize`)?.toString('latin1');
     const layerSize = sizeText && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
-    return { v1Id: name, parent, parentFile, json, tarData, checksum: parseChecksum(await readIfExists(`${dir}/checksum`)), layerSize };
+    return { v1Id: name, parent, parentFile, json, tarData, checksum: parseChecksum(readIfExists(`${dir}/checksum`)), layerSize };
   }
 }

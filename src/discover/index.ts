@@ -15,7 +15,7 @@ export async function discover(root: string, wantedDriver?: string): Promise<{ l
   const driver = await detectDriver(root, wantedDriver);
   const findings: Finding[] = [];
   const broken = new Set<string>();
-  const layers = await readGraph(root, findings, broken);
+  const layers = readGraph(root, findings, broken);
   for (const id of [...layers.keys()]) {
     if (await driver.has(id)) continue;
     findings.push({ severity: 'error', v1Id: id, file: driver.fileRoot(id), message: 'layer data directory is missing' });

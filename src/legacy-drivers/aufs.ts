@@ -1,7 +1,7 @@
 // aufs: aufs/diff/<id> holds exactly a layer's own changes, with aufs whiteouts as files
 // (formats.md §1.8). Materialising an overlay2 diff dir is a walk that hardlinks every
 // non-directory, recreates directories, and converts whiteouts (§4.8, §6.2).
-import { constants, promises as fsp, type BigIntStats } from 'node:fs';
+import { constants, lstatSync, promises as fsp, type BigIntStats } from 'node:fs';
 import { joinAbs, readdirSorted } from '../lib/fs/walk.js';
 import { listXattrs, makeSocket, mknod, rdevMajor, rdevMinor, setXattr } from '../lib/fs/special.js';
 import type { V1Id } from '../discover/records.js';
@@ -25,8 +25,8 @@ export class AufsDriver implements LegacyDriver {
   }
 
   async has(id: string): Promise<boolean> {
-    const st = await fsp.lstat(this.diffDir(id)).catch(() => undefined);
-    return st?.isDirectory() ?? false;
+    // lstatSync: called once per layer during discover, where a thread-pool round trip each adds up
+    return lstatSync(this.diffDir(id), { throwIfNoEntry: false })?.isDirectory() ?? false;
   }
 
   fileRoot(id: string): string {

@@ -1,9 +1,9 @@
 // Streaming reader of a gzip'd tar-split JSON-lines file. Memory stays bounded: the gzip stream
 // is consumed in chunks and a single line may not exceed maxLine bytes (a gzip bomb or a
 // multi-GB line fails instead of exhausting memory).
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
 import { goClean, latin1 } from '../fs/gopath.js';
 import { FILE_TYPE, SEGMENT_TYPE, type Entry } from './entry.js';
 
@@ -101,8 +101,24 @@ export async function* readEntries(input: Readable, maxLine = DEFAULT_MAX_LINE):
   }
 }
 
-/** Open a tar-data.json.gz / tar-split.json.gz file (gzip members may be concatenated). */
+const SMALL_COMPRESSED = 1 << 20;
+const SMALL_EXPANDED = 32 << 20;
+
+/**
+ * Open a tar-data.json.gz / tar-split.json.gz file (gzip members may be concatenated). Small
+ * files are read and gunzipped in one call (a stream pair per file dominated roots of many small
+ * layers); the expansion is capped, so a gzip bomb falls back to the bounded streaming path.
+ */
 export function openTarSplit(path: string | Buffer): Readable {
+  try {
+    if (statSync(path).size <= SMALL_COMPRESSED) return Readable.from([gunzipSync(readFileSync(path), { maxOutputLength: SMALL_EXPANDED })]);
+  } catch (e) {
+    if (!(e instanceof RangeError) && (e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return Readable.from((async function* () { throw e; })());
+  }
+  return openTarSplitStream(path);
+}
+
+function openTarSplitStream(path: string | Buffer): Readable {
   const gunzip = createGunzip();
   const src = createReadStream(path);
   src.on('error', (e) => gunzip.destroy(e));
