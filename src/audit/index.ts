@@ -43,6 +43,8 @@ export interface AuditReport {
   tree: string;
   plan: {
     pathA: number; pathB: number;
+    /** What the migration would create (before ChainID de-duplication, which only --checksum can see). */
+    writes: { layerDirs: number; hardlinks: number; images: number; references: number; containers: number };
     disk: { imageLayers: number; containerCopies: number; metadata: number; needed: number; freeOnTarget?: number };
     estimate: { sampleMBs?: number; seconds?: number };
   };
@@ -61,7 +63,7 @@ function emptyReport(root: string, target: string, findings: Finding[]): AuditRe
   return {
     root, target, dryRun: true, verdict: verdictOf(findings), images: [], layers: [], containers: [], tree: '', dot: 'digraph sharing {}\n', findings,
     summary: { v1Layers: 0, images: 0, taggedImages: 0, danglingChains: 0, tags: 0, containers: 0, layerBytes: 0, containerBytes: 0 },
-    plan: { pathA: 0, pathB: 0, disk: { imageLayers: 0, containerCopies: 0, metadata: 0, needed: 0 }, estimate: {} },
+    plan: { pathA: 0, pathB: 0, writes: { layerDirs: 0, hardlinks: 0, images: 0, references: 0, containers: 0 }, disk: { imageLayers: 0, containerCopies: 0, metadata: 0, needed: 0 }, estimate: {} },
   };
 }
 
@@ -115,6 +117,11 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     },
     plan: {
       pathA: [...scans.values()].filter((s) => s.path === 'A').length, pathB: [...scans.values()].filter((s) => s.path === 'B').length,
+      writes: {
+        layerDirs: plan.order.length, hardlinks: [...scans.values()].reduce((a, s) => a + s.files, 0), images: plan.order.length,
+        references: [...legacy.tags.values()].reduce((a, m) => a + [...m.values()].filter((v) => plan.chains.has(v as never)).length, 0),
+        containers: containers.filter((c) => !c.wouldSkip).length,
+      },
       disk: { imageLayers: 0, containerCopies: containerBytes, metadata, needed: containerBytes + metadata, freeOnTarget: freeBytes(target) ?? freeBytes(root) },
       estimate: { sampleMBs, seconds: sampleMBs ? (layerBytes * 1.02) / 1e6 / sampleMBs / workers : undefined },
     },

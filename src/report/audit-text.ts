@@ -26,6 +26,7 @@ export function renderAudit(r: AuditReport): string {
   const d = r.plan.disk;
   out.push(
     `Path A (reassemble) ${r.plan.pathA} layers, Path B (regenerate) ${r.plan.pathB} layers.`,
+    `Would write: up to ${r.plan.writes.layerDirs} overlay2 layer dirs (about ${r.plan.writes.hardlinks} entries hardlinked), ${r.plan.writes.images} image configs, ${r.plan.writes.references} references, ${r.plan.writes.containers} containers (init + writable layers copied).`,
     `Disk: image layers hardlinked (≈ 0), container data copied ${humanBytes(d.containerCopies)}, metadata ≈ ${humanBytes(d.metadata)}; needs ≈ ${humanBytes(d.needed)}, free on target ${d.freeOnTarget === undefined ? 'unknown' : humanBytes(d.freeOnTarget)}.`,
     r.plan.estimate.seconds === undefined ? 'Time: no sample to measure.' : `Time: ≈ ${Math.max(0.1, r.plan.estimate.seconds).toFixed(1)} s for the checksum phase (sampled ${r.plan.estimate.sampleMBs!.toFixed(0)} MB/s read+hash on this host).`,
   );

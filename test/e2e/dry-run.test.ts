@@ -102,7 +102,7 @@ test('every defect the migration stops on appears as a finding naming its layer 
   const b = buildLegacyAufsRoot(join(dir, 'docker'), join(dir, 'scratch'), {
     layers: [
       { name: 'ok', writer: 'gnu', ops: [{ file: 'a', content: 'a\n' }] },
-      ...['changed', 'climb', 'filelink', 'dirlink', 'badjson', 'orphan'].map((name) => ({
+      ...['changed', 'climb', 'filelink', 'dirlink', 'badjson', 'orphan', 'cyc1', 'cyc2'].map((name) => ({
         name, writer: 'gnu' as const, ops: [{ file: 'dir/sub/f', content: `${name}\n` }, { file: 'g', content: 'g\n' }],
       })),
     ],
@@ -118,6 +118,8 @@ test('every defect the migration stops on appears as a finding naming its layer 
   symlinkSync('/etc', diff('dirlink', 'dir'));
   writeFileSync(join(b.root, 'graph', id('badjson'), 'json'), '{"id":');
   writeFileSync(join(b.root, 'graph', id('orphan'), 'parent'), v1IdFor('nowhere'));
+  writeFileSync(join(b.root, 'graph', id('cyc1'), 'parent'), id('cyc2'));
+  writeFileSync(join(b.root, 'graph', id('cyc2'), 'parent'), id('cyc1'));
   const before = snapshotTree(b.root);
   const { status, report } = dryRun(b.root);
   assert.equal(status, 1);
@@ -130,6 +132,8 @@ test('every defect the migration stops on appears as a finding naming its layer 
   has('error', 'dirlink', join(b.root, 'graph', id('dirlink'), 'tar-data.json.gz'), /symlink/);
   has('error', 'badjson', join(b.root, 'graph', id('badjson'), 'json'), /invalid JSON/);
   has('error', 'orphan', join(b.root, 'graph', id('orphan'), 'parent'), /does not exist/);
+  assert.ok(report.findings.some((x) => x.severity === 'error' && [id('cyc1'), id('cyc2')].includes(x.v1Id!) && /graph\/[a-f0-9]{64}\/parent$/.test(x.file!) && /cycle/.test(x.message)), 'cycle finding');
+  assert.equal(report.findings.filter((x) => /cycle/.test(x.message)).length, 1);
   assert.deepEqual(diffSnapshots(before, snapshotTree(b.root)), []);
   assert.ok(!readdirSync(b.root).some((n) => n.includes('cas-migrate') || n === 'image' || n === 'overlay2'));
 });
