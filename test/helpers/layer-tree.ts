@@ -14,7 +14,11 @@ export type Op =
   | { opaque: string }
   | { fifo: string }
   | { chardev: string; major: number; minor: number }
-  | { xattr: string; name: string; hex: string };
+  | { xattr: string; name: string; hex: string }
+  /** Names given as raw bytes (not UTF-8): a dir, a file, an xattr on either. */
+  | { rawDir: Buffer }
+  | { rawFile: Buffer; content?: string }
+  | { rawXattr: Buffer; name: string; hex: string };
 
 export const DEFAULT_MTIME = 1446330000; // 2015-10-31, when such layers were built
 
@@ -25,7 +29,7 @@ function ensureParent(p: string): void {
 /** Apply ops in order to an empty dir. Times are set last, deepest first, so they stick. */
 export function buildTree(dir: string, ops: Op[]): void {
   mkdirSync(dir, { recursive: true });
-  const times: Array<[string, number, boolean]> = [];
+  const times: Array<[string | Buffer, number, boolean]> = [];
   for (const op of ops) {
     if ('file' in op) {
       const p = join(dir, op.file);
@@ -73,18 +77,29 @@ export function buildTree(dir: string, ops: Op[]): void {
       times.push([p, DEFAULT_MTIME, false]);
     } else if ('xattr' in op) {
       execFileSync('setfattr', ['-h', '-n', op.name, '-v', '0x' + op.hex, join(dir, op.xattr)]);
+    } else if ('rawDir' in op) {
+      mkdirSync(Buffer.concat([Buffer.from(dir + '/'), op.rawDir]));
+    } else if ('rawFile' in op) {
+      writeFileSync(Buffer.concat([Buffer.from(dir + '/'), op.rawFile]), op.content ?? '');
+    } else if ('rawXattr' in op) {
+      // Python takes a bytes path; setfattr and Node take only strings.
+      execFileSync('python3', ['-c', 'import os,sys; os.setxattr(os.fsencode(sys.argv[1]) + bytes.fromhex(sys.argv[2]), sys.argv[3], bytes.fromhex(sys.argv[4]), follow_symlinks=False)',
+        dir + '/', op.rawXattr.toString('hex'), op.name, op.hex]);
     }
   }
-  // Directories that ops did not create explicitly still get a fixed time.
-  const walkDirs = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) {
-      walkDirs(join(d, e.name));
-      if (!times.some(([p]) => p === join(d, e.name))) times.push([join(d, e.name), DEFAULT_MTIME, false]);
+  // Directories that ops did not create explicitly still get a fixed time (Buffer paths: names
+  // may not be UTF-8).
+  const known = new Set(times.map(([p]) => Buffer.from(p).toString('latin1')));
+  const walkDirs = (d: Buffer): void => {
+    for (const e of readdirSync(d, { withFileTypes: true, encoding: 'buffer' })) if (e.isDirectory()) {
+      const p = Buffer.concat([d, Buffer.from('/'), e.name as unknown as Buffer]);
+      walkDirs(p);
+      if (!known.has(p.toString('latin1'))) times.push([p, DEFAULT_MTIME, false]);
     }
   };
-  walkDirs(dir);
+  walkDirs(Buffer.from(dir));
   times.push([dir, DEFAULT_MTIME, false]);
-  times.sort((a, b) => b[0].length - a[0].length);
+  times.sort((a, b) => Buffer.byteLength(b[0] as string) - Buffer.byteLength(a[0] as string));
   for (const [p, t, link] of times) (link ? lutimesSync : utimesSync)(p, t, t);
 }
 
