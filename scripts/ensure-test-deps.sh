@@ -14,6 +14,7 @@ if [ "${1:-}" != sample ]; then
   have dockerd || need+=(docker.io containerd runc)
   have sqlite3 || need+=(sqlite3)
   have dot || need+=(graphviz)
+  have debootstrap || need+=(debootstrap)
   have cgroupfs-mount || need+=(cgroupfs-mount)
 fi
 if [ ${#need[@]} -gt 0 ]; then

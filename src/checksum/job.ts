@@ -22,6 +22,7 @@ export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => vo
       return { v1Id: job.v1Id, ...a, path: 'A', tarSplit: job.tarData, seconds: (performance.now() - t0) / 1000 };
     } catch (e) {
       if (e instanceof EscapeError) throw new LayerError(job.v1Id, `${job.tarData} entry ${e.message}`, 'refusing to read outside the layer', true);
+      if (job.noFallback) throw new LayerError(job.v1Id, job.tarData, (e as Error).message, false);
       fallbackReason = `${job.tarData}: ${(e as Error).message}`;
     }
   }

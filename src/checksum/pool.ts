@@ -9,6 +9,8 @@ export class ChecksumFailure extends Error {}
 export interface PoolEvents {
   onBytes?: (v1Id: string, bytes: number) => void;
   onDone?: (d: LayerDigest) => void;
+  /** When given, a failed job is reported here and the others go on (verify wants every problem). */
+  onError?: (v1Id: string, message: string) => void;
 }
 
 export async function runChecksums(
@@ -30,10 +32,11 @@ export async function runChecksums(
       if (err) reject(err);
       else resolve(results);
     };
+    let failures = 0;
     const feed = (w: Worker) => {
       const job = queue.shift();
       if (!job) {
-        if (results.size === jobs.length) stop();
+        if (results.size + failures === jobs.length) stop();
         return;
       }
       const { weight: _w, ...plain } = job;
@@ -45,7 +48,12 @@ export async function runChecksums(
       w.on('message', (m: WorkerMessage) => {
         if (failed) return;
         if (m.kind === 'progress') events.onBytes?.(m.v1Id, m.bytes);
-        else if (m.kind === 'error') stop(new ChecksumFailure(m.message));
+        else if (m.kind === 'error') {
+          if (!events.onError) return stop(new ChecksumFailure(m.message));
+          failures++;
+          events.onError(m.v1Id, m.message);
+          feed(w);
+        }
         else {
           results.set(m.result.v1Id, m.result);
           events.onDone?.(m.result);

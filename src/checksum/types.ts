@@ -11,6 +11,8 @@ export interface ChecksumJob {
   excludeAufsMeta: boolean;
   /** Where Path B writes its new tar-split (gzip). */
   pathBOut: string;
+  /** verify: a Path A failure is the answer, never a reason to regenerate. */
+  noFallback?: boolean;
 }
 
 export interface LayerDigest {

@@ -15,7 +15,7 @@ export function progressReporter(stream: NodeJS.WriteStream, level: 'quiet' | 'w
       onEvent: (e) => {
         if (level === 'warnings' && e.kind !== 'warning') return;
         if (e.kind === 'phase') log(`cas-migrate: ${e.phase}`);
-        else if (e.kind === 'layer-checksummed') log(`cas-migrate: layer ${e.v1Id.slice(0, 12)} ${e.diffId} path ${e.path} ${e.seconds.toFixed(3)}s`);
+        else if (e.kind === 'layer-checksummed' && e.v1Id) log(`cas-migrate: layer ${e.v1Id.slice(0, 12)} ${e.diffId} path ${e.path} ${e.seconds.toFixed(3)}s`);
         else if (e.kind === 'warning') log(`cas-migrate: warning: ${e.finding.v1Id ? `layer ${e.finding.v1Id}: ` : ''}${e.finding.file ? `${e.finding.file}: ` : ''}${e.finding.message}`);
       },
       stop: () => {},

@@ -1,7 +1,13 @@
-// verify: structural checks of an overlay2 layout before it is made visible (and reusable on
-// any overlay2 root): what dockerd 20.10 would silently drop must not be there (formats.md §4.11).
+// verify: an fsck of a Docker overlay2 image store (ours or dockerd's). Structural checks here
+// collect every problem; verifyLayout, the gate before a migration's commit, stops at the first.
+// What dockerd 20.10 would silently drop or fail on later must not be there (formats.md §4.11).
 import { promises as fsp } from 'node:fs';
-import { isDigest, verifyDigest, type Digest } from '../lib/digest/digest.js';
+import { chainIdExtend, isDigest, verifyDigest, type ChainID, type Digest, type DiffID } from '../lib/digest/digest.js';
+
+export interface Problem {
+  file: string;
+  message: string;
+}
 
 export class LayoutError extends Error {
   constructor(readonly file: string, reason: string) {
@@ -9,59 +15,148 @@ export class LayoutError extends Error {
   }
 }
 
-const HEX64 = /^[a-f0-9]{64}$/;
-
-async function text(p: string): Promise<string> {
-  return fsp.readFile(p, 'utf8').catch(() => {
-    throw new LayoutError(p, 'missing');
-  });
+/** A layer whose data the DiffID check can reassemble. */
+export interface LayerToCheck {
+  chainHex: string;
+  diffId: string;
+  tarSplit: string;
+  diffDir: string;
 }
+
+export interface LayoutCheck {
+  problems: Problem[];
+  layers: LayerToCheck[];
+  counts: { layers: number; images: number; mounts: number };
+}
+
+const HEX64 = /^[a-f0-9]{64}$/;
+const MOUNT_ID = /^[a-f0-9]{64}(-init)?$/;
+
+const read = (p: string) => fsp.readFile(p, 'utf8').catch(() => undefined);
+const entries = (p: string) => fsp.readdir(p).catch(() => [] as string[]);
 
 async function isDir(p: string, follow = false): Promise<boolean> {
   return (await (follow ? fsp.stat(p) : fsp.lstat(p)).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-/** Check imageRoot (image/overlay2) against driverRoot (overlay2). Returns counts checked. */
-export async function verifyLayout(imageRoot: string, driverRoot: string): Promise<{ layers: number; images: number; mounts: number }> {
+export async function checkLayout(imageRoot: string, driverRoot: string): Promise<LayoutCheck> {
+  const problems: Problem[] = [];
+  const bad = (file: string, message: string) => void problems.push({ file, message });
   const layerRoot = `${imageRoot}/layerdb/sha256`;
-  const chains = new Set(await fsp.readdir(layerRoot));
+  const chains = new Set(await entries(layerRoot));
+  const referenced = new Set<string>(); // overlay2 dirs some layer or mount uses
+  const parents = new Set<string>(); // cache ids that have a child
+  const toCheck: LayerToCheck[] = [];
+  const cacheOf = new Map<string, string>();
   for (const hex of chains) {
     const dir = `${layerRoot}/${hex}`;
-    if (!HEX64.test(hex)) throw new LayoutError(dir, 'layer dir name is not a ChainID');
-    const diff = await text(`${dir}/diff`);
-    if (!isDigest(diff)) throw new LayoutError(`${dir}/diff`, 'not a lower-case sha256 digest without newline');
-    if (!/^\d+$/.test(await text(`${dir}/size`))) throw new LayoutError(`${dir}/size`, 'not a bare decimal');
-    const parent = await fsp.readFile(`${dir}/parent`, 'utf8').catch(() => undefined);
-    if (parent !== undefined && !(isDigest(parent) && chains.has(parent.slice(7)))) throw new LayoutError(`${dir}/parent`, 'parent ChainID is not in the layer store');
-    const cacheId = await text(`${dir}/cache-id`);
+    if (!HEX64.test(hex)) {
+      bad(dir, 'layer dir name is not a ChainID');
+      continue;
+    }
+    const diff = await read(`${dir}/diff`);
+    if (diff === undefined || !isDigest(diff)) {
+      bad(`${dir}/diff`, diff === undefined ? 'missing' : 'not a lower-case sha256 digest without newline');
+      continue;
+    }
+    const size = await read(`${dir}/size`);
+    if (size === undefined || !/^\d+$/.test(size)) bad(`${dir}/size`, size === undefined ? 'missing' : 'not a bare decimal');
+    const parent = await read(`${dir}/parent`);
+    if (parent !== undefined && !(isDigest(parent) && chains.has(parent.slice(7)))) bad(`${dir}/parent`, 'parent ChainID is not in the layer store');
+    const parentChain = parent !== undefined && isDigest(parent) ? (parent as ChainID) : undefined;
+    if (chainIdExtend(parentChain, diff as DiffID) !== `sha256:${hex}`) bad(dir, 'directory name is not the ChainID of parent + diff');
+    const cacheId = (await read(`${dir}/cache-id`))?.trim();
+    if (!cacheId) {
+      bad(`${dir}/cache-id`, 'missing or empty');
+      continue;
+    }
+    cacheOf.set(hex, cacheId);
+    referenced.add(cacheId);
     const cache = `${driverRoot}/${cacheId}`;
-    if (!(await isDir(`${cache}/diff`))) throw new LayoutError(`${dir}/cache-id`, `no overlay2 dir ${cache}/diff`);
-    await fsp.access(`${dir}/tar-split.json.gz`).catch(() => {
-      throw new LayoutError(`${dir}/tar-split.json.gz`, 'missing');
-    });
-    const link = await text(`${cache}/link`);
-    if ((await fsp.readlink(`${driverRoot}/l/${link}`).catch(() => '')) !== `../${cacheId}/diff`) throw new LayoutError(`${driverRoot}/l/${link}`, 'link does not point at the layer');
-    const lower = await fsp.readFile(`${cache}/lower`, 'utf8').catch(() => undefined);
-    if ((lower !== undefined) !== (parent !== undefined)) throw new LayoutError(`${cache}/lower`, parent ? 'missing on a layer with a parent' : 'present on a base layer');
-    for (const l of lower?.split(':') ?? []) if (!/^l\/[A-Z2-7]{26}$/.test(l) || !(await isDir(`${driverRoot}/${l}`, true))) throw new LayoutError(`${cache}/lower`, `${l} does not resolve`);
+    if (!(await isDir(`${cache}/diff`))) {
+      bad(`${dir}/cache-id`, `no overlay2 dir ${cache}/diff`);
+      continue;
+    }
+    const tarSplit = `${dir}/tar-split.json.gz`;
+    if (await fsp.access(tarSplit).then(() => true, () => false)) toCheck.push({ chainHex: hex, diffId: diff, tarSplit, diffDir: `${cache}/diff` });
+    else bad(tarSplit, 'missing');
+    await checkLayerDir(driverRoot, cacheId, parentChain !== undefined, bad);
   }
+  for (const hex of chains) {
+    const parent = await read(`${layerRoot}/${hex}/parent`);
+    const p = parent && cacheOf.get(parent.slice(7));
+    if (p) parents.add(p);
+  }
+  for (const p of parents) if (!(await fsp.access(`${driverRoot}/${p}/committed`).then(() => true, () => false))) bad(`${driverRoot}/${p}/committed`, 'missing in a layer that has a child');
+
   const mountRoot = `${imageRoot}/layerdb/mounts`;
-  const mounts = await fsp.readdir(mountRoot).catch(() => [] as string[]);
+  const mounts = await entries(mountRoot);
   for (const name of mounts) {
     const dir = `${mountRoot}/${name}`;
-    const mountId = (await text(`${dir}/mount-id`)).trim();
-    if (!/^[a-f0-9]{64}(-init)?$/.test(mountId)) throw new LayoutError(`${dir}/mount-id`, 'not a mount id');
-    if (!(await isDir(`${driverRoot}/${mountId}/diff`))) throw new LayoutError(`${dir}/mount-id`, `no overlay2 dir ${driverRoot}/${mountId}/diff`);
-    const initId = await fsp.readFile(`${dir}/init-id`, 'utf8').catch(() => undefined);
-    if (initId !== undefined && !(await isDir(`${driverRoot}/${initId.trim()}/diff`))) throw new LayoutError(`${dir}/init-id`, `no overlay2 dir for ${initId}`);
-    const parent = await fsp.readFile(`${dir}/parent`, 'utf8').catch(() => undefined);
-    if (parent !== undefined && !(isDigest(parent) && chains.has(parent.slice(7)))) throw new LayoutError(`${dir}/parent`, 'parent ChainID is not in the layer store');
+    const mountId = (await read(`${dir}/mount-id`))?.trim() ?? '';
+    if (!MOUNT_ID.test(mountId)) bad(`${dir}/mount-id`, 'missing or not a mount id');
+    else if (!(await isDir(`${driverRoot}/${mountId}/diff`))) bad(`${dir}/mount-id`, `no overlay2 dir ${driverRoot}/${mountId}/diff`);
+    else referenced.add(mountId);
+    const initId = (await read(`${dir}/init-id`))?.trim();
+    if (initId !== undefined) {
+      if (!MOUNT_ID.test(initId) || !(await isDir(`${driverRoot}/${initId}/diff`))) bad(`${dir}/init-id`, `no overlay2 dir for ${initId}`);
+      else referenced.add(initId);
+    }
+    const parent = await read(`${dir}/parent`);
+    if (parent !== undefined && !(isDigest(parent) && chains.has(parent.slice(7)))) bad(`${dir}/parent`, 'parent ChainID is not in the layer store');
   }
+
   const contentRoot = `${imageRoot}/imagedb/content/sha256`;
-  const images = await fsp.readdir(contentRoot);
+  const images = await entries(contentRoot);
   for (const hex of images) {
     const p = `${contentRoot}/${hex}`;
-    if (!verifyDigest(await fsp.readFile(p), `sha256:${hex}` as Digest)) throw new LayoutError(p, 'content does not hash to its name');
+    const bytes = await fsp.readFile(p);
+    if (!verifyDigest(bytes, `sha256:${hex}` as Digest)) {
+      bad(p, 'content does not hash to its name');
+      continue;
+    }
+    let diffIds: unknown;
+    try {
+      diffIds = (JSON.parse(bytes.toString('utf8')) as { rootfs?: { diff_ids?: unknown } }).rootfs?.diff_ids;
+    } catch {
+      bad(p, 'config is not JSON');
+      continue;
+    }
+    if (!Array.isArray(diffIds) || !diffIds.every((d) => typeof d === 'string' && isDigest(d))) {
+      bad(p, 'config has no valid rootfs.diff_ids');
+      continue;
+    }
+    let chain: ChainID | undefined;
+    for (const d of diffIds as DiffID[]) chain = chainIdExtend(chain, d);
+    if (chain && !chains.has(chain.slice(7))) bad(p, `its layers (ChainID ${chain}) are not in the layer store`);
   }
-  return { layers: chains.size, images: images.length, mounts: mounts.length };
+
+  for (const name of await entries(driverRoot)) {
+    if (name === 'l') continue;
+    if (!referenced.has(name)) bad(`${driverRoot}/${name}`, 'orphan: no layer or mount refers to this overlay2 dir');
+  }
+  for (const link of await entries(`${driverRoot}/l`)) {
+    const target = await fsp.readlink(`${driverRoot}/l/${link}`).catch(() => '');
+    const m = /^\.\.\/([^/]+)\/diff$/.exec(target);
+    if (!m || !(await isDir(`${driverRoot}/${m[1]}/diff`))) bad(`${driverRoot}/l/${link}`, 'link does not point at a layer diff dir');
+  }
+  return { problems, layers: toCheck, counts: { layers: chains.size, images: images.length, mounts: mounts.length } };
+}
+
+async function checkLayerDir(driverRoot: string, cacheId: string, hasParent: boolean, bad: (file: string, message: string) => void): Promise<void> {
+  const cache = `${driverRoot}/${cacheId}`;
+  const link = await read(`${cache}/link`);
+  if (link === undefined) bad(`${cache}/link`, 'missing');
+  else if ((await fsp.readlink(`${driverRoot}/l/${link}`).catch(() => '')) !== `../${cacheId}/diff`) bad(`${driverRoot}/l/${link}`, 'link does not point at the layer');
+  const lower = await read(`${cache}/lower`);
+  if ((lower !== undefined) !== hasParent) bad(`${cache}/lower`, hasParent ? 'missing on a layer with a parent' : 'present on a base layer');
+  for (const l of lower?.split(':') ?? []) if (!/^l\/[A-Z0-9]+$/.test(l) || !(await isDir(`${driverRoot}/${l}`, true))) bad(`${cache}/lower`, `${l} does not resolve`);
+}
+
+/** The gate before a migration's commit: the first structural problem stops it. */
+export async function verifyLayout(imageRoot: string, driverRoot: string): Promise<LayoutCheck['counts']> {
+  const r = await checkLayout(imageRoot, driverRoot);
+  const first = r.problems[0];
+  if (first) throw new LayoutError(first.file, first.message);
+  return r.counts;
 }
