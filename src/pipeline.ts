@@ -8,16 +8,20 @@ import { daemonsUsing } from './discover/daemons.js';
 import { runChecksums } from './checksum/pool.js';
 import { computeImages } from './configs/images.js';
 import type { ChainID } from './lib/digest/digest.js';
-import { createStaging, commitStaging, discardStaging, existingLayout } from './write/staging.js';
+import { createStaging, discardStaging, existingLayout, finishCommit, prepareCommit } from './write/staging.js';
+import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal } from './write/journal.js';
+import { promises as fsp } from 'node:fs';
 import { writeLayout, type OwnedLayer } from './write/layout.js';
 import { linkIdFor, lowersOf } from './write/overlay2.js';
 import { verifyLayout } from './verify/layout.js';
 import { planContainers } from './configs/containers.js';
-import { discardContainerLayers, publishContainer, writeContainerLayers, type ContainerPlan } from './write/containers.js';
+import { discardContainerLayers, publishContainer, publishRecord, writeContainerLayers, type ContainerPlan } from './write/containers.js';
 import type { Finding, MigrationReport, ProgressEvent } from './report/types.js';
 
 export interface MigrateOptions {
   root: string;
+  /** Redo a finished migration from scratch (its layout is removed first). */
+  force?: boolean;
   target?: string;
   workers?: number;
   driver?: string;
@@ -41,6 +45,18 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   emit({ kind: 'phase', phase: 'discover' });
   const daemon = daemonsUsing(root)[0];
   if (daemon !== undefined) throw new RootError(root, `a Docker daemon (pid ${daemon}) is using this root; stop it before migrating`);
+  const journal = await readJournal(target);
+  if (journal) {
+    if (journal.root !== root) throw new RootError(`${target}/${JOURNAL_NAME}`, `this target holds a migration of ${journal.root}`);
+    if (journal.state === 'committing') return finish(journal, emit, true);
+    if (journal.state === 'done' && !opts.force) return { ...(journal.report as MigrationReport), alreadyMigrated: true };
+    if (journal.state === 'done') {
+      // --force: forget the finished migration first, so a kill from here on cannot look "done".
+      await writeJournal({ ...journal, state: 'staging', publish: [], report: undefined });
+      await fsp.rm(`${target}/image/overlay2`, { recursive: true, force: true });
+      await fsp.rm(`${target}/overlay2`, { recursive: true, force: true });
+    }
+  }
   const { legacy, driver } = await discover(root, opts.driver);
   const thePlan = plan(legacy);
   const refused = firstError(legacy);
@@ -50,6 +66,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   const tDiscover = now();
 
   const staging = await createStaging(target);
+  let committing: Journal;
   try {
     emit({ kind: 'phase', phase: 'checksum' });
     emit({ kind: 'checksum-start', layers: thePlan.order.length });
@@ -113,20 +130,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     }
     emit({ kind: 'phase', phase: 'verify' });
     await verifyLayout(staging.imageRoot, staging.driverRoot);
-    emit({ kind: 'phase', phase: 'commit' });
-    await commitStaging(staging, target);
-    for (const p of publish) {
-      try {
-        await publishContainer(root, target, p);
-      } catch (e) {
-        const row = containers.find((r) => r.id === p.c.id)!;
-        row.skipped = `${p.c.dir}: cannot write config.v2.json: ${(e as Error).message}`;
-        warn({ file: p.c.dir, message: `container ${p.c.name} skipped: ${(e as Error).message}` });
-      }
-    }
+    await prepareCommit(staging, target);
     const tWrite = now();
-
-    return {
+    const report: MigrationReport = {
       root, target, driver: legacy.driver, dryRun: false, layers, images, containers,
       refs: { migrated: refs.count, skipped: refs.skipped },
       materialise: { files: mat.files, linked: mat.linked, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
@@ -139,12 +145,36 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       },
       nextSteps: [
         `Set "storage-driver": "overlay2" in /etc/docker/daemon.json (the legacy ${legacy.driver}/ dir would otherwise make dockerd pick ${legacy.driver}).`,
-        'Upgrade and start dockerd, then check `docker images` and run a container.',
-        `Once satisfied, the legacy data (graph/, ${legacy.driver}/, repositories-${legacy.driver}) can be removed; cas-migrate leaves it untouched.`,
+        `Check the store with \`cas-migrate verify --root ${target}\`, then upgrade and start dockerd; check \`docker images\` and run a container.`,
+        `Once satisfied, the legacy data (graph/, ${legacy.driver}/, repositories-${legacy.driver}) can be moved aside; cas-migrate leaves it untouched.`,
       ],
     };
+    committing = { version: 1, root, target, state: 'committing', publish: publish.map(publishRecord), report };
+    await writeJournal(committing);
+    faultPoint('committing');
   } catch (e) {
     await discardStaging(staging);
     throw e;
   }
+  // From here on the journal can finish the job: a failure leaves it for the rerun.
+  return finish(committing, emit, false);
+}
+
+/** Make the committed layout visible and publish the containers; idempotent, so a rerun resumes it. */
+async function finish(j: Journal, emit: (e: ProgressEvent) => void, resumed: boolean): Promise<MigrationReport> {
+  emit({ kind: 'phase', phase: 'commit' });
+  await finishCommit(j.target);
+  const report = j.report as MigrationReport;
+  for (const rec of j.publish) {
+    try {
+      await publishContainer(j.root, j.target, rec);
+      faultPoint('publishing');
+    } catch (e) {
+      const row = report.containers.find((r) => r.id === rec.id)!;
+      row.skipped = `${rec.dir}: cannot write config.v2.json: ${(e as Error).message}`;
+      report.findings.push({ severity: 'warning', file: rec.dir, message: `container ${row.name || rec.id} skipped: ${(e as Error).message}` });
+    }
+  }
+  await writeJournal({ ...j, state: 'done', publish: [], report });
+  return resumed ? { ...report, resumed: true } : report;
 }

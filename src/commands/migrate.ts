@@ -24,7 +24,10 @@ containers migrated in place: containers/<id>/config.v2.json, and, where links a
 linkgraph.db, a new hostconfig.json (the original kept as hostconfig.json.pre-cas-migrate).
 
 The new layout is built in <target>/.cas-migrate-staging, verified, and made visible by renames at
-the end, so dockerd never sees half a layout. Stop the legacy daemon first.
+the end, so dockerd never sees half a layout. <target>/.cas-migrate.json records how far it got:
+after a kill at any moment, running the same command again finishes the same migration, and on a
+finished root it does nothing (exit 0, "already migrated"); --force redoes it. Stop the legacy
+daemon first.
 
 Exit codes:
   0  migrated: every image, tag and container (warnings, if any, are in the report)
@@ -51,6 +54,7 @@ With --dry-run:
     driver: Flags.string({ description: 'legacy graph driver to read when the root holds several', options: ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] }),
     json: Flags.boolean({ description: 'print the report as one JSON document on stdout' }),
     quiet: Flags.boolean({ char: 'q', description: 'no progress output; only the report (or errors)' }),
+    force: Flags.boolean({ description: 'redo a migration that already finished on this target (its layout is removed first)' }),
     'dry-run': Flags.boolean({ description: 'audit the root and the plan; write nothing under it' }),
     checksum: Flags.boolean({ description: 'with --dry-run: also compute DiffIDs, ChainIDs and image IDs (in memory)', dependsOn: ['dry-run'] }),
     graph: Flags.string({ description: 'with --dry-run: write the layer-sharing graph to FILE.dot or FILE.svg (Graphviz)', dependsOn: ['dry-run'] }),
@@ -63,7 +67,7 @@ With --dry-run:
     const progress = progressReporter(process.stderr, flags.quiet ? 'quiet' : flags.json && !process.stderr.isTTY ? 'warnings' : 'full');
     try {
       const report = await migrate({
-        root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, onEvent: progress.onEvent,
+        root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, force: flags.force, onEvent: progress.onEvent,
       });
       progress.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -20,6 +20,8 @@ export function table(rows: string[][]): string {
 
 export function renderText(r: MigrationReport): string {
   const out: string[] = [];
+  if (r.alreadyMigrated) out.push(`Already migrated: ${r.target}/.cas-migrate.json records a finished migration of ${r.root}; nothing was done (--force redoes it). Its report:`, '');
+  if (r.resumed) out.push('Resumed an interrupted migration (from the journal) and finished it. Its report:', '');
   const rows = [['V1 ID', 'DIFFID', 'SIZE', 'PATH', 'SECONDS', 'MB/S', 'NOTE']];
   for (const l of r.layers) {
     const mbs = l.seconds > 0 ? (l.bytes / 1e6 / l.seconds).toFixed(1) : '-';

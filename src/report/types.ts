@@ -48,6 +48,10 @@ export interface MigrationReport {
   target: string;
   driver: string;
   dryRun: false;
+  /** A rerun on a finished root: nothing was done, this is the recorded report. */
+  alreadyMigrated?: boolean;
+  /** This run finished an interrupted one (from the journal). */
+  resumed?: boolean;
   layers: LayerRow[];
   images: ImageRow[];
   containers: ContainerRow[];

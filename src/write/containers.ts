@@ -11,6 +11,7 @@ import { setTimesNs } from '../lib/fs/special.js';
 import { finishLayerDir, linkIdFor, lowersOf, MAX_LOWERS } from './overlay2.js';
 import type { OwnedLayer } from './layout.js';
 import type { Staging } from './staging.js';
+import type { PublishRecord } from './journal.js';
 
 export interface ContainerPlan {
   c: LegacyContainer;
@@ -84,12 +85,17 @@ export const HOSTCONFIG_BACKUP = 'hostconfig.json.pre-cas-migrate';
  * the original kept as hostconfig.json.pre-cas-migrate) in the target's containers/<id>/. With a
  * separate --target the legacy container dir is copied there first and left untouched.
  */
-export async function publishContainer(root: string, target: string, p: ContainerPlan): Promise<void> {
-  let dir = p.c.dir;
+export function publishRecord(p: ContainerPlan): PublishRecord {
+  return { id: p.c.id, dir: p.c.dir, config: p.config.toString('base64'), hostConfig: p.hostConfig?.toString('base64') };
+}
+
+export async function publishContainer(root: string, target: string, rec: PublishRecord): Promise<void> {
+  const p = { id: rec.id, config: Buffer.from(rec.config, 'base64'), hostConfig: rec.hostConfig ? Buffer.from(rec.hostConfig, 'base64') : undefined };
+  let dir = rec.dir;
   if (target !== root) {
-    dir = `${target}/containers/${p.c.id}`;
+    dir = `${target}/containers/${p.id}`;
     await fsp.mkdir(`${target}/containers`, { recursive: true, mode: 0o710 });
-    await fsp.cp(p.c.dir, dir, { recursive: true, preserveTimestamps: true, errorOnExist: false, force: true });
+    await fsp.cp(rec.dir, dir, { recursive: true, preserveTimestamps: true, errorOnExist: false, force: true });
   }
   const st = await fsp.stat(dir, { bigint: true });
   await atomicWrite(`${dir}/config.v2.json`, p.config, 0o600);

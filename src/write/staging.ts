@@ -4,6 +4,7 @@
 // after it, the complete one.
 import { promises as fsp } from 'node:fs';
 import { mkdirpMode } from './files.js';
+import { faultPoint } from './journal.js';
 
 export const STAGING_NAME = '.cas-migrate-staging';
 
@@ -62,7 +63,8 @@ async function fsyncDir(p: string): Promise<void> {
   }
 }
 
-export async function commitStaging(s: Staging, target: string): Promise<void> {
+/** Before the commit: the target must hold no layout with data; an empty one is moved aside. */
+export async function prepareCommit(s: Staging, target: string): Promise<void> {
   const state = await existingLayout(target);
   if (state === 'data') throw new Error(`${target}: an overlay2 layout with data appeared while migrating; staging left at ${s.dir}`);
   if (state === 'empty') {
@@ -70,12 +72,28 @@ export async function commitStaging(s: Staging, target: string): Promise<void> {
     await fsp.rename(`${target}/overlay2`, `${s.dir}/old-overlay2`).catch(() => undefined);
     await fsp.rename(`${target}/image/overlay2`, `${s.dir}/old-image-overlay2`).catch(() => undefined);
   }
+}
+
+const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
+
+/**
+ * The renames that make the layout visible, overlay2/ first, image/overlay2/ last. Idempotent:
+ * after a kill anywhere in here, calling it again finishes the job.
+ */
+export async function finishCommit(target: string): Promise<void> {
+  const dir = `${target}/${STAGING_NAME}`;
   await mkdirpMode(`${target}/image`, 0o700);
-  await fsp.rename(s.driverRoot, `${target}/overlay2`);
-  await fsyncDir(target);
-  await fsp.rename(s.imageRoot, `${target}/image/overlay2`);
-  await fsyncDir(`${target}/image`);
-  await fsp.rm(s.dir, { recursive: true, force: true });
+  if ((await exists(`${dir}/overlay2`)) && !(await exists(`${target}/overlay2`))) {
+    await fsp.rename(`${dir}/overlay2`, `${target}/overlay2`);
+    await fsyncDir(target);
+    faultPoint('between-renames');
+  }
+  if ((await exists(`${dir}/image/overlay2`)) && !(await exists(`${target}/image/overlay2`))) {
+    await fsp.rename(`${dir}/image/overlay2`, `${target}/image/overlay2`);
+    await fsyncDir(`${target}/image`);
+  }
+  if (!(await exists(`${target}/overlay2`)) || !(await exists(`${target}/image/overlay2`))) throw new Error(`${target}: the staged layout to commit is gone; rerun with --force`);
+  await fsp.rm(dir, { recursive: true, force: true });
 }
 
 export async function discardStaging(s: Staging): Promise<void> {

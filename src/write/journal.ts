@@ -1,0 +1,61 @@
+// The journal: <target>/.cas-migrate.json (dockerd ignores it). It records how far a migration
+// got, so a rerun after a kill at any moment finishes the same migration instead of starting a
+// different one, and a finished root reruns as a no-op. Written atomically (tmp, fsync, rename).
+//
+//   staging     the layout is being built in .cas-migrate-staging (a rerun rebuilds it; every
+//               output is deterministic, so the result is the same)
+//   committing  the renames into place have started; everything needed to finish is recorded
+//   done        the layout is visible and every container is published
+import { constants, promises as fsp } from 'node:fs';
+import { writeNew } from './files.js';
+
+export const JOURNAL_NAME = '.cas-migrate.json';
+
+export interface PublishRecord {
+  id: string;
+  dir: string;
+  config: string; // base64
+  hostConfig?: string; // base64
+}
+
+export interface Journal {
+  version: 1;
+  root: string;
+  target: string;
+  state: 'staging' | 'committing' | 'done';
+  /** Containers to publish after the renames (config.v2.json, hostconfig.json). */
+  publish: PublishRecord[];
+  /** The report of the run that finished, for a rerun to show. */
+  report?: unknown;
+}
+
+export async function readJournal(target: string): Promise<Journal | undefined> {
+  try {
+    const j = JSON.parse(await fsp.readFile(`${target}/${JOURNAL_NAME}`, 'utf8')) as Journal;
+    return j.version === 1 ? j : undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${target}/${JOURNAL_NAME}: unreadable journal (${(e as Error).message}); move it aside to start over`);
+  }
+}
+
+export async function writeJournal(j: Journal): Promise<void> {
+  const path = `${j.target}/${JOURNAL_NAME}`;
+  const tmp = `${path}.tmp`;
+  await fsp.rm(tmp, { force: true });
+  await writeNew(tmp, JSON.stringify(j), 0o600);
+  const fh = await fsp.open(tmp, constants.O_RDONLY);
+  await fh.sync().finally(() => fh.close());
+  await fsp.rename(tmp, path);
+  const dir = await fsp.open(j.target, constants.O_RDONLY);
+  await dir.sync().finally(() => dir.close());
+}
+
+/**
+ * Fault injection for the crash tests: CAS_MIGRATE_FAULT=<point> kills the process with SIGKILL
+ * at that point, exactly as an operator's kill -9 would. Random kills rarely land in the
+ * millisecond-wide commit window; these make every window testable.
+ */
+export function faultPoint(point: 'committing' | 'between-renames' | 'publishing'): void {
+  if (process.env.CAS_MIGRATE_FAULT === point) process.kill(process.pid, 'SIGKILL');
+}
