@@ -22,6 +22,8 @@ export interface MigrateOptions {
   root: string;
   /** Redo a finished migration from scratch (its layout is removed first). */
   force?: boolean;
+  /** A layer whose tar-data is present but unusable stops the migration instead of falling back. */
+  strict?: boolean;
   target?: string;
   workers?: number;
   driver?: string;
@@ -89,6 +91,10 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       },
     );
     const tChecksum = now();
+    if (opts.strict) {
+      const fell = thePlan.order.find((l) => l.tarData && digests.get(l.v1Id)?.path === 'B');
+      if (fell) throw new RootError(fell.tarData!, `unusable (--strict): ${digests.get(fell.v1Id)!.fallbackReason!.replace(`${fell.tarData}: `, '')}`, fell.v1Id);
+    }
 
     emit({ kind: 'phase', phase: 'configs' });
     const { configs, chainOf, owners, layers, images, mapping, refs, blobs } = computeImages(legacy, thePlan.order, digests);

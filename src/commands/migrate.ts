@@ -54,6 +54,7 @@ With --dry-run:
     driver: Flags.string({ description: 'legacy graph driver to read when the root holds several', options: ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] }),
     json: Flags.boolean({ description: 'print the report as one JSON document on stdout' }),
     quiet: Flags.boolean({ char: 'q', description: 'no progress output; only the report (or errors)' }),
+    strict: Flags.boolean({ description: 'stop on a layer whose tar-data is present but unusable, instead of regenerating its tar (Path B) with a warning' }),
     force: Flags.boolean({ description: 'redo a migration that already finished on this target (its layout is removed first)' }),
     'dry-run': Flags.boolean({ description: 'audit the root and the plan; write nothing under it' }),
     checksum: Flags.boolean({ description: 'with --dry-run: also compute DiffIDs, ChainIDs and image IDs (in memory)', dependsOn: ['dry-run'] }),
@@ -67,7 +68,7 @@ With --dry-run:
     const progress = progressReporter(process.stderr, flags.quiet ? 'quiet' : flags.json && !process.stderr.isTTY ? 'warnings' : 'full');
     try {
       const report = await migrate({
-        root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, force: flags.force, onEvent: progress.onEvent,
+        root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, force: flags.force, strict: flags.strict, onEvent: progress.onEvent,
       });
       progress.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

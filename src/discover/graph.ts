@@ -42,6 +42,8 @@ export function resolveParent(dir: string, id: V1Id, json: Buffer): { parent?: s
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new RootError(file, 'not a JSON object', id);
   const rec = o as Record<string, unknown>;
+  const ownId = stringField(rec, 'id', file, id);
+  if (ownId !== '' && ownId !== id) throw new RootError(file, `"id" is ${JSON.stringify(ownId)} but the directory is ${id}`, id);
   let parent = stringField(rec, 'parent', file, id);
   if (parent === '') {
     const pid = stringField(rec, 'parent_id', file, id);

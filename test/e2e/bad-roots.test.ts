@@ -4,6 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, utimesSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { buildLegacyAufsRoot, sha256File, v1IdFor, type BuiltRoot } from '../helpers/legacy-root.js';
@@ -120,4 +121,60 @@ test('a root that is not a legacy root is refused with one line', () => {
   const r = runCli(['--root', join(work, 'nope')]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /error: .*nope: not a directory/);
+});
+
+test('truncated and garbage tar-data fall back to Path B with a warning, and stop the migration under --strict', () => {
+  for (const [what, damage] of [
+    ['truncated', (d: Buffer) => d.subarray(0, Math.floor(d.length / 2))],
+    ['garbage', (d: Buffer) => Buffer.from(d.map((_, i) => (i * 151 + 7) & 0xff))],
+  ] as const) {
+    const b = tinyRoot();
+    const child = b.ids.get('child')!;
+    const td = join(b.root, 'graph', child, 'tar-data.json.gz');
+    writeFileSync(td, damage(readFileSync(td)));
+    const strict = runCli(['--root', b.root, '--strict']);
+    assert.equal(strict.status, 1, what);
+    assert.match(strict.stderr, new RegExp(`error: layer ${child}: ${td}: unusable \\(--strict\\)`), what);
+    assert.ok(!existsSync(join(b.root, 'image')), what);
+    const r = runCli(['--root', b.root, '--json']);
+    assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as MigrationReport;
+    assert.equal(report.layers.find((l) => l.v1Id === child)!.path, 'B', what);
+    assert.ok(report.findings.some((f) => f.v1Id === child && f.file === td && /Path B/.test(f.message)), what);
+    for (const hex of layerDirs(b.root)) assert.equal(goAssembleDigest(b.root, hex), readFileSync(join(b.root, 'image/overlay2/layerdb/sha256', hex, 'diff'), 'utf8'));
+  }
+});
+
+test('a gzip bomb in tar-data (a 256 MiB line) is refused by the bounded reader and the layer regenerated', () => {
+  const b = tinyRoot();
+  const child = b.ids.get('child')!;
+  const td = join(b.root, 'graph', child, 'tar-data.json.gz');
+  writeFileSync(td, gzipSync(Buffer.alloc(256 << 20, 0x41), { level: 9 }));
+  const r = runCli(['--root', b.root, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as MigrationReport;
+  assert.ok(report.findings.some((f) => f.v1Id === child && /exceeds/.test(f.message)), JSON.stringify(report.findings));
+});
+
+test('a json whose id is not its directory, and a graph entry that is not a v1 id, stop the migration naming the file', () => {
+  const b = tinyRoot();
+  const child = b.ids.get('child')!;
+  const jsonFile = join(b.root, 'graph', child, 'json');
+  writeFileSync(jsonFile, readFileSync(jsonFile, 'utf8').replace(child, 'f'.repeat(64)));
+  expectRefused(b, child, jsonFile, '"id" is');
+  const c = tinyRoot();
+  execFileSync('mkdir', [join(c.root, 'graph', 'not-an-id')]);
+  expectRefused(c, join(c.root, 'graph', 'not-an-id'), 'not a v1 id');
+});
+
+test('an empty root and a root whose data is in another driver than --driver says are refused with one line', () => {
+  const empty = join(work, 'empty-root');
+  execFileSync('mkdir', ['-p', empty]);
+  const r = runCli(['--root', empty]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error: .*empty-root\/graph: no legacy graph directory/);
+  const b = tinyRoot();
+  const w = runCli(['--root', b.root, '--driver', 'overlay']);
+  assert.equal(w.status, 1);
+  assert.match(w.stderr, /--driver overlay given but the root holds no overlay data \(found: aufs\)/);
 });
