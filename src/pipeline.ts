@@ -181,6 +181,7 @@ async function finish(j: Journal, emit: (e: ProgressEvent) => void, resumed: boo
       report.findings.push({ severity: 'warning', file: rec.dir, message: `container ${row.name || rec.id} skipped: ${(e as Error).message}` });
     }
   }
-  await writeJournal({ ...j, state: 'done', publish: [], report });
+  // The publish records stay: rollback compares them with what is on disk now.
+  await writeJournal({ ...j, state: 'done', report });
   return resumed ? { ...report, resumed: true } : report;
 }

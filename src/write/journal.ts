@@ -27,6 +27,8 @@ export interface Journal {
   publish: PublishRecord[];
   /** The report of the run that finished, for a rerun to show. */
   report?: unknown;
+  /** Where finalize moved the legacy data (a folder under the root). */
+  finalizedTo?: string;
 }
 
 export async function readJournal(target: string): Promise<Journal | undefined> {

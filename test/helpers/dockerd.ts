@@ -19,13 +19,14 @@ function unmountUnder(dir: string): void {
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
 }
 
-export async function startDockerd(root: string, state: string, ns: string): Promise<Dockerd> {
+/** `storageDriver: null` leaves the choice to dockerd (as a host without daemon.json would). */
+export async function startDockerd(root: string, state: string, ns: string, storageDriver: string | null = 'overlay2'): Promise<Dockerd> {
   mkdirSync(state, { recursive: true });
   const sock = join(state, 'docker.sock'), log = join(state, 'dockerd.log'), pidfile = join(state, 'dockerd.pid');
   const out = openSync(log, 'a');
   const child = spawn('dockerd', [
     '--data-root', root, '--exec-root', join(state, 'exec'), '--pidfile', pidfile, '-H', `unix://${sock}`,
-    '--storage-driver', 'overlay2', '--iptables=false', '--ip6tables=false', '--ip-masq=false', '--bridge=none',
+    ...(storageDriver ? ['--storage-driver', storageDriver] : []), '--iptables=false', '--ip6tables=false', '--ip-masq=false', '--bridge=none',
     '--containerd-namespace', ns, '--containerd-plugins-namespace', `${ns}-plugins`,
   ], { detached: true, stdio: ['ignore', out, out] });
   const env = { ...process.env, DOCKER_HOST: `unix://${sock}` };

@@ -1,0 +1,78 @@
+// rollback: remove exactly what the migration created (the journal lists it) and put back the
+// hostconfig.json files it swapped, leaving the legacy data as it was. Refused when a current
+// dockerd has written to the new layout since: rolling back would silently lose that work.
+import { promises as fsp } from 'node:fs';
+import { RootError } from '../discover/records.js';
+import { setTimesNs } from '../lib/fs/special.js';
+import type { MigrationReport } from '../report/types.js';
+import { HOSTCONFIG_BACKUP } from './containers.js';
+import { JOURNAL_NAME, readJournal, type Journal } from './journal.js';
+import { STAGING_NAME } from './staging.js';
+
+const list = (p: string) => fsp.readdir(p).catch(() => [] as string[]);
+
+/** What a dockerd changed in the layout since the migration, if anything. */
+async function changesSince(j: Journal): Promise<string[]> {
+  const report = j.report as MigrationReport;
+  const img = `${j.target}/image/overlay2`;
+  const changes: string[] = [];
+  const compare = (what: string, now: string[], ours: Set<string>) => {
+    const extra = now.filter((x) => !ours.has(x)), missing = [...ours].filter((x) => !now.includes(x));
+    if (extra.length) changes.push(`${extra.length} ${what} added`);
+    if (missing.length) changes.push(`${missing.length} ${what} removed`);
+  };
+  compare('layers', await list(`${img}/layerdb/sha256`), new Set(report.layers.filter((l) => l.cacheId).map((l) => l.chainId.slice(7))));
+  compare('images', await list(`${img}/imagedb/content/sha256`), new Set(report.images.map((i) => i.imageId.slice(7))));
+  compare('container mounts', await list(`${img}/layerdb/mounts`), new Set(j.publish.map((p) => p.id)));
+  for (const m of await list(`${img}/imagedb/metadata/sha256`)) if (await fsp.access(`${img}/imagedb/metadata/sha256/${m}/lastUpdated`).then(() => true, () => false)) {
+    changes.push('image metadata updated (tag, pull or load)');
+    break;
+  }
+  for (const p of j.publish) {
+    const dir = j.target === j.root ? p.dir : `${j.target}/containers/${p.id}`;
+    const now = await fsp.readFile(`${dir}/config.v2.json`).catch(() => undefined);
+    if (!now || !now.equals(Buffer.from(p.config, 'base64'))) {
+      changes.push(`container ${p.id.slice(0, 12)} was loaded by a dockerd (config.v2.json rewritten)`);
+      break;
+    }
+  }
+  return changes;
+}
+
+export async function rollback(rootIn: string, targetIn?: string): Promise<{ removed: string[] }> {
+  const root = rootIn.replace(/\/+$/, '') || '/';
+  const target = (targetIn ?? root).replace(/\/+$/, '') || '/';
+  const journalFile = `${target}/${JOURNAL_NAME}`;
+  const j = await readJournal(target);
+  if (!j) throw new RootError(journalFile, 'nothing to roll back: no migration is recorded here');
+  if (j.root !== root) throw new RootError(journalFile, `this target holds a migration of ${j.root}, not ${root}`);
+  if (j.finalizedTo) throw new RootError(j.finalizedTo, 'the migration was finalized: undo the finalize first (move the legacy data back), then roll back');
+  if (j.state === 'done') {
+    const changes = await changesSince(j);
+    if (changes.length)
+      throw new RootError(`${target}/image/overlay2`, `a current dockerd has written to the new layout since the migration (${changes.join('; ')}); rolling back would lose that. Stop dockerd and keep the new layout, or move image/overlay2 and overlay2 aside by hand and restore containers/*/hostconfig.json from ${HOSTCONFIG_BACKUP}`);
+  }
+  const removed: string[] = [];
+  const trash = `${target}/.cas-migrate-rollback`;
+  await fsp.rm(trash, { recursive: true, force: true });
+  await fsp.mkdir(trash, { mode: 0o700 });
+  for (const [from, name] of [[`${target}/image/overlay2`, 'image-overlay2'], [`${target}/overlay2`, 'overlay2'], [`${target}/${STAGING_NAME}`, 'staging']] as const) {
+    if (await fsp.rename(from, `${trash}/${name}`).then(() => true, () => false)) removed.push(from);
+  }
+  await fsp.rmdir(`${target}/image`).then(() => removed.push(`${target}/image`), () => undefined);
+  for (const p of j.publish) {
+    if (target !== root) {
+      await fsp.rm(`${target}/containers/${p.id}`, { recursive: true, force: true });
+      removed.push(`${target}/containers/${p.id}`);
+      continue;
+    }
+    const st = await fsp.stat(p.dir, { bigint: true });
+    if (await fsp.rm(`${p.dir}/config.v2.json`).then(() => true, () => false)) removed.push(`${p.dir}/config.v2.json`);
+    if (await fsp.rename(`${p.dir}/${HOSTCONFIG_BACKUP}`, `${p.dir}/hostconfig.json`).then(() => true, () => false)) removed.push(`${p.dir}/hostconfig.json (original restored)`);
+    await setTimesNs(p.dir, st.atimeNs, st.mtimeNs);
+  }
+  await fsp.rm(trash, { recursive: true, force: true });
+  await fsp.rm(journalFile, { force: true });
+  removed.push(journalFile);
+  return { removed };
+}
