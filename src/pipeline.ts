@@ -5,7 +5,7 @@ import { discover } from './discover/index.js';
 import { RootError, type V1Id } from './discover/records.js';
 import { firstError, plan } from './plan/plan.js';
 import { daemonsUsing } from './discover/daemons.js';
-import { runChecksums } from './checksum/pool.js';
+import { checksumStage } from './checksum/stage.js';
 import { computeImages } from './configs/images.js';
 import type { ChainID } from './lib/digest/digest.js';
 import { createStaging, discardStaging, existingLayout, finishCommit, prepareCommit } from './write/staging.js';
@@ -72,7 +72,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   try {
     emit({ kind: 'phase', phase: 'checksum' });
     emit({ kind: 'checksum-start', layers: thePlan.order.length });
-    const digests = await runChecksums(
+    const { digests, reused } = await checksumStage(
       thePlan.order.map((l) => {
         const source = driver.diffSource(l.v1Id);
         return {
@@ -81,6 +81,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
         };
       }),
       opts.workers ?? cpus().length,
+      staging.checkpoints,
       {
         onBytes: (_id, bytes) => emit({ kind: 'bytes', bytes }),
         onDone: (d) => {
@@ -91,6 +92,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       },
     );
     const tChecksum = now();
+    faultPoint('checksummed');
     if (opts.strict) {
       const fell = thePlan.order.find((l) => l.tarData && digests.get(l.v1Id)?.path === 'B');
       if (fell) throw new RootError(fell.tarData!, `unusable (--strict): ${digests.get(fell.v1Id)!.fallbackReason!.replace(`${fell.tarData}: `, '')}`, fell.v1Id);
@@ -139,7 +141,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     await prepareCommit(staging, target);
     const tWrite = now();
     const report: MigrationReport = {
-      root, target, driver: legacy.driver, dryRun: false, layers, images, containers,
+      root, target, driver: legacy.driver, dryRun: false, layers, images, containers, reusedLayers: reused,
       refs: { migrated: refs.count, skipped: refs.skipped },
       materialise: { files: mat.files, linked: mat.linked, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
       findings,

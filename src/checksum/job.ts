@@ -27,6 +27,7 @@ export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => vo
     }
   }
   try {
+    await fsp.rm(job.pathBOut, { force: true }); // a torn leftover of a killed run
     const b = await checksumPathB(job.diffDir, job.excludeAufsMeta, job.pathBOut, onBytes);
     return { v1Id: job.v1Id, ...b, path: 'B', tarSplit: job.pathBOut, fallbackReason, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {

@@ -45,7 +45,7 @@ export function renderText(r: MigrationReport): string {
     `${humanBytes(t.bytes)} of layer tar hashed in ${r.timings.checksum.toFixed(2)} s` +
       (r.timings.checksum > 0 ? ` (${(t.bytes / 1e6 / r.timings.checksum).toFixed(1)} MB/s)` : '') +
       `; total ${r.timings.total.toFixed(2)} s`,
-    `${r.containers.filter((c) => !c.skipped).length} of ${r.containers.length} containers migrated`,
+    `${r.containers.filter((c) => !c.skipped).length} of ${r.containers.length} containers migrated` + (r.reusedLayers ? `; ${r.reusedLayers} layer checksums reused from an interrupted run` : ''),
     `layer files: ${r.materialise.linked} hardlinked, ${r.materialise.copied} copied` +
       (r.materialise.copied ? ' (target on another filesystem: copies use extra disk)' : '') +
       `, ${r.materialise.whiteouts} whiteouts, ${r.materialise.opaqueDirs} opaque dirs`,

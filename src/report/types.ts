@@ -52,6 +52,8 @@ export interface MigrationReport {
   alreadyMigrated?: boolean;
   /** This run finished an interrupted one (from the journal). */
   resumed?: boolean;
+  /** Layers whose checksum an interrupted run had already made (checkpoints), reused after a cheap check. */
+  reusedLayers?: number;
   layers: LayerRow[];
   images: ImageRow[];
   containers: ContainerRow[];

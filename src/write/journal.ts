@@ -58,6 +58,6 @@ export async function writeJournal(j: Journal): Promise<void> {
  * at that point, exactly as an operator's kill -9 would. Random kills rarely land in the
  * millisecond-wide commit window; these make every window testable.
  */
-export function faultPoint(point: 'committing' | 'between-renames' | 'publishing'): void {
+export function faultPoint(point: 'checksummed' | 'committing' | 'between-renames' | 'publishing'): void {
   if (process.env.CAS_MIGRATE_FAULT === point) process.kill(process.pid, 'SIGKILL');
 }

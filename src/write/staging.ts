@@ -13,6 +13,7 @@ export interface Staging {
   imageRoot: string;
   driverRoot: string;
   pathB: string;
+  checkpoints: string;
 }
 
 async function entries(p: string): Promise<string[] | undefined> {
@@ -40,17 +41,26 @@ export async function existingLayout(target: string): Promise<'none' | 'empty' |
   return layers.length || images.length || mounts.length || dirs.length || links.length ? 'data' : 'empty';
 }
 
+/**
+ * A fresh staging dir. A leftover of an interrupted run is ours: its half-built layout goes, but
+ * its checksum checkpoints and regenerated tar-splits stay for this run to reuse.
+ */
 export async function createStaging(target: string): Promise<Staging> {
   await mkdirpMode(target, 0o710);
   const dir = `${target}/${STAGING_NAME}`;
-  await fsp.rm(dir, { recursive: true, force: true }); // ours: a leftover of an interrupted run
-  await fsp.mkdir(dir, { mode: 0o700 });
-  const s: Staging = { dir, imageRoot: `${dir}/image/overlay2`, driverRoot: `${dir}/overlay2`, pathB: `${dir}/pathb` };
+  const keep = new Set(['pathb', 'checksums.jsonl']);
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) if (!keep.has(name)) await fsp.rm(`${dir}/${name}`, { recursive: true, force: true });
+  await fsp.mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  const s: Staging = { dir, imageRoot: `${dir}/image/overlay2`, driverRoot: `${dir}/overlay2`, pathB: `${dir}/pathb`, checkpoints: `${dir}/checksums.jsonl` };
   await fsp.mkdir(`${dir}/image`, { mode: 0o700 });
   await fsp.mkdir(s.driverRoot);
   await fsp.chmod(s.driverRoot, 0o710);
   await fsp.mkdir(`${s.driverRoot}/l`, { mode: 0o700 });
-  await fsp.mkdir(s.pathB, { mode: 0o700 });
+  await fsp.mkdir(s.pathB, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
   return s;
 }
 

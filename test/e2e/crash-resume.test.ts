@@ -115,6 +115,20 @@ test('a kill inside each commit window (journal written, between the renames, mi
   }
 });
 
+test('a kill after the checksum phase: the rerun reuses every layer checksum (checkpoints) and ends in the same tree', () => {
+  restore();
+  assert.equal(runCli(['--root', run, '-q']).status, 0);
+  const want = describe(run);
+  restore();
+  const killed = spawnSync(process.execPath, [BIN, '--root', run, '-q'], { env: { ...process.env, CAS_MIGRATE_FAULT: 'checksummed' } });
+  assert.equal(killed.signal, 'SIGKILL');
+  const again = runCli(['--root', run, '--json']);
+  assert.equal(again.status, 0, again.stderr);
+  const report = JSON.parse(again.stdout) as { reusedLayers: number; layers: unknown[] };
+  assert.equal(report.reusedLayers, report.layers.length);
+  assert.equal(describe(run), want);
+});
+
 test('a rerun on a finished root changes nothing and says it was already migrated; --force redoes it', () => {
   const before = describe(run);
   const r = runCli(['--root', run]);

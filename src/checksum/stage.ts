@@ -1,0 +1,38 @@
+// The checksum stage: layers with a valid checkpoint from an interrupted run are reused, the rest
+// run on the worker pool, and each result is checkpointed as soon as it arrives.
+import { Checkpoints, inputStamp } from './checkpoints.js';
+import { runChecksums, type PoolEvents } from './pool.js';
+import type { ChecksumJob, LayerDigest } from './types.js';
+
+export async function checksumStage(
+  jobs: Array<ChecksumJob & { weight: number }>,
+  workers: number,
+  checkpointFile: string,
+  events: PoolEvents,
+): Promise<{ digests: Map<string, LayerDigest>; reused: number }> {
+  const cp = new Checkpoints(checkpointFile);
+  const digests = new Map<string, LayerDigest>();
+  const stamps = new Map(jobs.map((j) => [j.v1Id, inputStamp(j.tarData, j.diffDir)]));
+  const todo = jobs.filter((j) => {
+    const d = cp.reuse(j.v1Id, stamps.get(j.v1Id)!);
+    if (d) {
+      digests.set(j.v1Id, d);
+      events.onDone?.(d);
+    }
+    return !d;
+  });
+  const reused = jobs.length - todo.length;
+  try {
+    const fresh = await runChecksums(todo, workers, {
+      ...events,
+      onDone: (d) => {
+        cp.record(stamps.get(d.v1Id)!, d);
+        events.onDone?.(d);
+      },
+    });
+    for (const [id, d] of fresh) digests.set(id, d);
+  } finally {
+    cp.close();
+  }
+  return { digests, reused };
+}
