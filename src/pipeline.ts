@@ -8,7 +8,7 @@ import { daemonsUsing } from './discover/daemons.js';
 import { checksumStage } from './checksum/stage.js';
 import { computeImages } from './configs/images.js';
 import type { ChainID } from './lib/digest/digest.js';
-import { createStaging, discardStaging, existingLayout, finishCommit, prepareCommit } from './write/staging.js';
+import { createStaging, discardStaging, existingLayout, finishCommit, prepareCommit, refuseSymlinkedTarget } from './write/staging.js';
 import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal } from './write/journal.js';
 import { promises as fsp } from 'node:fs';
 import { writeLayout, type OwnedLayer } from './write/layout.js';
@@ -47,6 +47,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   emit({ kind: 'phase', phase: 'discover' });
   const daemon = daemonsUsing(root)[0];
   if (daemon !== undefined) throw new RootError(root, `a Docker daemon (pid ${daemon}) is using this root; stop it before migrating`);
+  await refuseSymlinkedTarget(target);
   const journal = await readJournal(target);
   if (journal) {
     if (journal.root !== root) throw new RootError(`${target}/${JOURNAL_NAME}`, `this target holds a migration of ${journal.root}`);

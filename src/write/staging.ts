@@ -86,12 +86,20 @@ export async function prepareCommit(s: Staging, target: string): Promise<void> {
 
 const exists = (p: string) => fsp.lstat(p).then(() => true, () => false);
 
+/** Never write through a symlink planted in the target: the commit renames would land elsewhere. */
+export async function refuseSymlinkedTarget(target: string): Promise<void> {
+  for (const p of [`${target}/image`, `${target}/image/overlay2`, `${target}/overlay2`, `${target}/${STAGING_NAME}`, `${target}/containers`]) {
+    if ((await fsp.lstat(p).catch(() => undefined))?.isSymbolicLink()) throw new Error(`${p}: is a symlink; refusing to write through it`);
+  }
+}
+
 /**
  * The renames that make the layout visible, overlay2/ first, image/overlay2/ last. Idempotent:
  * after a kill anywhere in here, calling it again finishes the job.
  */
 export async function finishCommit(target: string): Promise<void> {
   const dir = `${target}/${STAGING_NAME}`;
+  await refuseSymlinkedTarget(target);
   await mkdirpMode(`${target}/image`, 0o700);
   if ((await exists(`${dir}/overlay2`)) && !(await exists(`${target}/overlay2`))) {
     await fsp.rename(`${dir}/overlay2`, `${target}/overlay2`);

@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { diffSnapshots, snapshotTree } from '../helpers/snapshot.js';
 import { join } from 'node:path';
 import { buildLegacyAufsRoot, type BuiltRoot } from '../helpers/legacy-root.js';
 import { addLegacyContainers } from '../helpers/legacy-containers.js';
@@ -95,4 +96,35 @@ test('verify accepts the layout we wrote and names each defect it checks for', a
     breakIt(l);
     await assert.rejects(verifyLayout(l.image, l.driver), msg, what);
   }
+});
+
+test('a target filesystem that fills up: one error line naming the layer and file, nothing visible, the source untouched', () => {
+  const small = join(work, 'small');
+  mkdirSync(small);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', small]);
+  try {
+    const big = buildLegacyAufsRoot(join(work, 'bigsrc'), join(work, 'bigscratch'), {
+      layers: [{ name: 'big', writer: 'gnu', ops: [{ file: 'data/blob', content: Buffer.alloc(1 << 20, 3) }] }],
+    });
+    const before = snapshotTree(big.root);
+    const r = runCli(['--root', big.root, '--target', join(small, 'docker')]);
+    assert.equal(r.status, 1, r.stderr);
+    const errors = r.stderr.split('\n').filter((l) => /error/i.test(l));
+    assert.equal(errors.length, 1, r.stderr);
+    assert.match(errors[0]!, new RegExp(`layer ${big.ids.get('big')}: .*(data/blob|${big.ids.get('big')}).*ENOSPC`));
+    assert.deepEqual(readdirSync(join(small, 'docker')).filter((n) => n === 'image' || n === 'overlay2' || n.startsWith('.cas-migrate')), []);
+    assert.deepEqual(diffSnapshots(before, snapshotTree(big.root)), []);
+  } finally {
+    execFileSync('umount', ['-l', small]);
+  }
+});
+
+test('a symlink planted at the target\'s image/ is never written through', () => {
+  const t2 = join(work, 'planted');
+  mkdirSync(join(t2, 'elsewhere'), { recursive: true });
+  symlinkSync(join(t2, 'elsewhere'), join(t2, 'image'));
+  const r = runCli(['--root', b.root, '--target', t2]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /image: is a symlink; refusing to write through it/);
+  assert.deepEqual(readdirSync(join(t2, 'elsewhere')), []);
 });
