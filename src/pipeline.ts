@@ -8,7 +8,7 @@ import { daemonsUsing } from './discover/daemons.js';
 import { checksumStage } from './checksum/stage.js';
 import { computeImages } from './configs/images.js';
 import type { ChainID } from './lib/digest/digest.js';
-import { createStaging, discardStaging, existingLayout, finishCommit, prepareCommit, refuseSymlinkedTarget } from './write/staging.js';
+import { createStaging, discardStaging, existingLayout, finishCommit, isEnvironmental, prepareCommit, refuseSymlinkedTarget } from './write/staging.js';
 import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal } from './write/journal.js';
 import { promises as fsp } from 'node:fs';
 import { writeLayout, type OwnedLayer } from './write/layout.js';
@@ -162,7 +162,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     await writeJournal(committing);
     faultPoint('committing');
   } catch (e) {
-    await discardStaging(staging);
+    await discardStaging(staging, isEnvironmental(e));
     throw e;
   }
   // From here on the journal can finish the job: a failure leaves it for the rerun.

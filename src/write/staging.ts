@@ -114,6 +114,20 @@ export async function finishCommit(target: string): Promise<void> {
   await fsp.rm(dir, { recursive: true, force: true });
 }
 
-export async function discardStaging(s: Staging): Promise<void> {
-  await fsp.rm(s.dir, { recursive: true, force: true });
+/**
+ * After a failure. `keepCheckpoints`: the machine, not the input, failed (disk full, I/O or
+ * permission errors), so the checksum checkpoints stay for the rerun; the half-built layout goes.
+ */
+export async function discardStaging(s: Staging, keepCheckpoints = false): Promise<void> {
+  if (!keepCheckpoints) return fsp.rm(s.dir, { recursive: true, force: true });
+  for (const name of await fsp.readdir(s.dir).catch(() => [] as string[]))
+    if (name !== 'pathb' && name !== 'checksums.jsonl') await fsp.rm(`${s.dir}/${name}`, { recursive: true, force: true });
+}
+
+const ENVIRONMENTAL = /\b(ENOSPC|EDQUOT|EIO|EROFS|EACCES|EPERM)\b/;
+
+/** Whether an error came from the machine (worth resuming) rather than from the input. */
+export function isEnvironmental(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException;
+  return ENVIRONMENTAL.test(err?.code ?? '') || ENVIRONMENTAL.test(err?.message ?? '');
 }

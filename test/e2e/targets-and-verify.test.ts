@@ -98,7 +98,7 @@ test('verify accepts the layout we wrote and names each defect it checks for', a
   }
 });
 
-test('a target filesystem that fills up: one error line naming the layer and file, nothing visible, the source untouched', () => {
+test('a target filesystem that fills up: one error line naming the layer and file, nothing visible, the source untouched; after freeing space the rerun reuses the checksums', () => {
   const small = join(work, 'small');
   mkdirSync(small);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', small]);
@@ -112,8 +112,13 @@ test('a target filesystem that fills up: one error line naming the layer and fil
     const errors = r.stderr.split('\n').filter((l) => /error/i.test(l));
     assert.equal(errors.length, 1, r.stderr);
     assert.match(errors[0]!, new RegExp(`layer ${big.ids.get('big')}: .*(data/blob|${big.ids.get('big')}).*ENOSPC`));
-    assert.deepEqual(readdirSync(join(small, 'docker')).filter((n) => n === 'image' || n === 'overlay2' || n.startsWith('.cas-migrate')), []);
+    assert.deepEqual(readdirSync(join(small, 'docker')).filter((n) => n === 'image' || n === 'overlay2'), []);
+    assert.deepEqual(readdirSync(join(small, 'docker/.cas-migrate-staging')).sort(), ['checksums.jsonl', 'pathb'], 'only the checkpoints stay');
     assert.deepEqual(diffSnapshots(before, snapshotTree(big.root)), []);
+    execFileSync('mount', ['-o', 'remount,size=16m', small]);
+    const again = runCli(['--root', big.root, '--target', join(small, 'docker'), '--json']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as MigrationReport).reusedLayers, 1);
   } finally {
     execFileSync('umount', ['-l', small]);
   }
