@@ -14,6 +14,12 @@ export class EscapeError extends Error {
   }
 }
 
+/** An fs error about an entry, named by the entry, keeping its code. */
+function fileError(name: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  return Object.assign(new Error(`${JSON.stringify(name)}: ${err.code ?? err.message}`), { code: err.code });
+}
+
 export class ConfinedRoot {
   private readonly okDirs = new Set<string>(['.']);
   constructor(readonly root: string) {}
@@ -31,26 +37,30 @@ export class ConfinedRoot {
     try {
       st = lstatSync(this.abs(rel));
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw Object.assign(new Error(`${JSON.stringify(name)}: ${err.code ?? err.message}`), { code: err.code });
+      throw fileError(name, e);
     }
     if (st.isSymbolicLink()) throw new EscapeError(name, `path component ${JSON.stringify(rel)} is a symlink; refusing to follow it out of the layer`);
     if (!st.isDirectory()) throw new Error(`${JSON.stringify(name)}: path component ${JSON.stringify(rel)} is not a directory`);
     this.okDirs.add(rel);
   }
 
-  /** lstat a regular file named by a tar-split entry, with the same confinement as openFile. */
-  statFile(name: string): Stats {
+  /** The absolute path of an entry's file, its directories checked; escapes throw EscapeError. */
+  private resolve(name: string): Buffer {
     const rel = relativeInRoot(name);
     if (rel === undefined) throw new EscapeError(name, 'name climbs out of the layer with ".."');
     const slash = rel.lastIndexOf('/');
     if (slash > 0) this.checkDir(rel.slice(0, slash), name);
+    return this.abs(rel);
+  }
+
+  /** lstat a regular file named by a tar-split entry, with the same confinement as openFile. */
+  statFile(name: string): Stats {
+    const path = this.resolve(name);
     let st: Stats;
     try {
-      st = lstatSync(this.abs(rel));
+      st = lstatSync(path);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw Object.assign(new Error(`${JSON.stringify(name)}: ${err.code ?? err.message}`), { code: err.code });
+      throw fileError(name, e);
     }
     if (st.isSymbolicLink()) throw new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
     if (!st.isFile()) throw new Error(`${JSON.stringify(name)}: not a regular file`);
@@ -59,17 +69,13 @@ export class ConfinedRoot {
 
   /** Open a regular file named by a tar-split entry (latin1 bytes); returns a file descriptor. */
   openFile(name: string): number {
-    const rel = relativeInRoot(name);
-    if (rel === undefined) throw new EscapeError(name, 'name climbs out of the layer with ".."');
-    const slash = rel.lastIndexOf('/');
-    if (slash > 0) this.checkDir(rel.slice(0, slash), name);
+    const path = this.resolve(name);
     let fd: number;
     try {
-      fd = openSync(this.abs(rel), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ELOOP') throw new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
-      throw Object.assign(new Error(`${JSON.stringify(name)}: ${err.code ?? err.message}`), { code: err.code });
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
+      throw fileError(name, e);
     }
     if (!fstatSync(fd).isFile()) {
       closeSync(fd);
