@@ -14,6 +14,7 @@ import { promises as fsp } from 'node:fs';
 import { writeLayout, type OwnedLayer } from './write/layout.js';
 import { linkIdFor, lowersOf } from './write/overlay2.js';
 import { verifyLayout } from './verify/layout.js';
+import { changesSince } from './write/rollback.js';
 import { planContainers } from './configs/containers.js';
 import { discardContainerLayers, publishContainer, publishRecord, writeContainerLayers, type ContainerPlan } from './write/containers.js';
 import type { Finding, MigrationReport, ProgressEvent } from './report/types.js';
@@ -54,7 +55,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     if (journal.state === 'committing') return finish(journal, emit, true);
     if (journal.state === 'done' && !opts.force) return { ...(journal.report as MigrationReport), alreadyMigrated: true };
     if (journal.state === 'done') {
-      // --force: forget the finished migration first, so a kill from here on cannot look "done".
+      // --force deletes the layout: never once the legacy data is gone or dockerd has used it.
+      if (journal.finalizedTo) throw new RootError(journal.finalizedTo, 'the migration was finalized (the legacy data was moved here); --force would delete the only layout');
+      const changes = await changesSince(journal);
+      if (changes.length) throw new RootError(`${target}/image/overlay2`, `a current dockerd has written to the new layout since the migration (${changes.join('; ')}); --force would delete that`);
+      // Forget the finished migration first, so a kill from here on cannot look "done".
       await writeJournal({ ...journal, state: 'staging', publish: [], report: undefined });
       await fsp.rm(`${target}/image/overlay2`, { recursive: true, force: true });
       await fsp.rm(`${target}/overlay2`, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { STAGING_NAME } from './staging.js';
 const list = (p: string) => fsp.readdir(p).catch(() => [] as string[]);
 
 /** What a dockerd changed in the layout since the migration, if anything. */
-async function changesSince(j: Journal): Promise<string[]> {
+export async function changesSince(j: Journal): Promise<string[]> {
   const report = j.report as MigrationReport;
   const img = `${j.target}/image/overlay2`;
   const changes: string[] = [];

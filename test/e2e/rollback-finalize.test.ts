@@ -59,6 +59,10 @@ test('rollback is refused once a dockerd has loaded the migrated root, and says 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /error: .*image\/overlay2: a current dockerd has written to the new layout since the migration \(.*container mounts added.*\); rolling back would lose that/);
   assert.ok(existsSync(join(root, 'image/overlay2')));
+  const f = runCli(['--root', root, '--force']);
+  assert.equal(f.status, 1, 'nor may --force delete what dockerd wrote');
+  assert.match(f.stderr, /--force would delete that/);
+  assert.ok(existsSync(join(root, 'image/overlay2/layerdb/mounts')));
 });
 
 test('finalize moves the legacy data aside: dockerd without --storage-driver picks overlay2; the printed undo restores it', async () => {
@@ -70,6 +74,9 @@ test('finalize moves the legacy data aside: dockerd without --storage-driver pic
   assert.deepEqual(r.moved.sort(), ['aufs', 'graph', 'linkgraph.db', 'repositories-aufs']);
   for (const n of r.moved) assert.ok(!existsSync(join(root, n)) && existsSync(join(r.folder, n)), n);
   assert.equal(runCli(['finalize', '--root', root]).status, 1, 'finalizing twice is refused');
+  const force = runCli(['--root', root, '--force']);
+  assert.equal(force.status, 1, '--force after finalize is refused');
+  assert.match(force.stderr, /finalized/);
   const d = await startDockerd(root, join(work, 'state-fin'), 'cas-finalize', null);
   try {
     assert.equal(d.docker(['info', '--format', '{{.Driver}}']).trim(), 'overlay2');
