@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs from Debian what is missing (as root), idempotent and quiet.
 #   ensure-test-deps.sh          everything the tests use: real tar writers, the Go tar-split CLI,
-#                                dockerd 20.10 with containerd/runc, xattr tools, SQLite
+#                                dockerd 20.10 with containerd/runc, xattr tools, SQLite, btrfs-progs
 #   ensure-test-deps.sh sample   only what building the bundled sample root needs (npm start)
 set -euo pipefail
 need=()
@@ -16,6 +16,7 @@ if [ "${1:-}" != sample ]; then
   have dot || need+=(graphviz)
   have debootstrap || need+=(debootstrap)
   have cgroupfs-mount || need+=(cgroupfs-mount)
+  have mkfs.btrfs || need+=(btrfs-progs)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

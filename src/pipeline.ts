@@ -80,10 +80,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     emit({ kind: 'checksum-start', layers: thePlan.order.length });
     const { digests, reused } = await checksumStage(
       thePlan.order.map((l) => {
-        const source = driver.diffSource(l.v1Id);
         return {
-          v1Id: l.v1Id, tarData: l.tarData, fileRoot: driver.fileRoot(l.v1Id), diffDir: source.dir,
-          excludeAufsMeta: source.excludeAufsMeta, pathBOut: `${staging.pathB}/${l.v1Id}.json.gz`, weight: l.layerSize ?? 0,
+          v1Id: l.v1Id, tarData: l.tarData, fileRoot: driver.fileRoot(l.v1Id), source: driver.diffSource(l.v1Id, l.parent),
+          pathBOut: `${staging.pathB}/${l.v1Id}.json.gz`, weight: l.layerSize ?? 0,
         };
       }),
       opts.workers ?? cpus().length,

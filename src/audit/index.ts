@@ -86,8 +86,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   const scans = new Map<string, LayerScan>();
   const limit = pLimit(8);
   await Promise.all(plan.order.map((l) => limit(async () => {
-    const src = driver.diffSource(l.v1Id);
-    const s = await scanLayer(l.v1Id, l.tarData, driver.fileRoot(l.v1Id), src.dir, src.excludeAufsMeta);
+    const s = await scanLayer(l.v1Id, l.tarData, driver.fileRoot(l.v1Id), driver.diffSource(l.v1Id, l.parent));
     scans.set(l.v1Id, s);
   })));
   for (const l of plan.order) findings.push(...scans.get(l.v1Id)!.findings);
@@ -168,8 +167,7 @@ async function auditChecksums(legacy: LegacyRoot, plan: Plan, driver: LegacyDriv
   const scratch = mkdtempSync(join(tmpdir(), 'cas-migrate-audit-'));
   try {
     const digests = await runChecksums(plan.order.map((l) => {
-      const src = driver.diffSource(l.v1Id);
-      return { v1Id: l.v1Id, tarData: l.tarData, fileRoot: driver.fileRoot(l.v1Id), diffDir: src.dir, excludeAufsMeta: src.excludeAufsMeta, pathBOut: join(scratch, `${l.v1Id}.json.gz`), weight: l.layerSize ?? 0 };
+      return { v1Id: l.v1Id, tarData: l.tarData, fileRoot: driver.fileRoot(l.v1Id), source: driver.diffSource(l.v1Id, l.parent), pathBOut: join(scratch, `${l.v1Id}.json.gz`), weight: l.layerSize ?? 0 };
     }), workers);
     const r = computeImages(legacy, plan.order, digests);
     const groups = new Map<string, string[]>();

@@ -3,10 +3,12 @@
 import { promises as fsp } from 'node:fs';
 import { ConfinedRoot, EscapeError } from '../lib/fs/confined.js';
 import { latin1 } from '../lib/fs/gopath.js';
-import { walk } from '../lib/fs/walk.js';
+import { joinAbs, walk } from '../lib/fs/walk.js';
+import { changesDirs } from '../lib/archive/changes.js';
 import { FILE_TYPE } from '../lib/tarsplit/entry.js';
 import { openTarSplit, readEntries } from '../lib/tarsplit/reader.js';
 import { isAufsMeta } from '../legacy-drivers/aufs.js';
+import type { DiffSource } from '../legacy-drivers/driver.js';
 import type { Finding } from '../discover/records.js';
 
 export interface LayerScan {
@@ -36,7 +38,24 @@ export async function scanDir(dir: string, excludeAufsMeta: boolean): Promise<{ 
   return { size, files };
 }
 
-export async function scanLayer(v1Id: string, tarData: string | undefined, fileRoot: string, diffDir: string, excludeAufsMeta: boolean): Promise<LayerScan> {
+/** Sizes of what Path B would archive from a driver's source. */
+export async function scanSource(source: DiffSource): Promise<{ size: number; files: number }> {
+  if (source.kind === 'dir') return scanDir(source.dir, source.excludeAufsMeta);
+  if (source.parentDir === undefined) return scanDir(source.dir, false);
+  let size = 0, files = 0;
+  const seen = new Set<bigint>();
+  for (const c of await changesDirs(source.dir, source.parentDir)) {
+    files++;
+    if (c.kind === 'delete') continue;
+    const st = await fsp.lstat(joinAbs(source.dir, c.path), { bigint: true }).catch(() => undefined);
+    if (!st?.isFile() || (st.nlink > 1n && seen.has(st.ino))) continue;
+    if (st.nlink > 1n) seen.add(st.ino);
+    size += Number(st.size);
+  }
+  return { size, files };
+}
+
+export async function scanLayer(v1Id: string, tarData: string | undefined, fileRoot: string, source: DiffSource): Promise<LayerScan> {
   const findings: Finding[] = [];
   if (tarData) {
     const root = new ConfinedRoot(fileRoot);
@@ -62,6 +81,6 @@ export async function scanLayer(v1Id: string, tarData: string | undefined, fileR
       input.destroy();
     }
   }
-  const d = await scanDir(diffDir, excludeAufsMeta);
+  const d = await scanSource(source);
   return { ...d, path: 'B', reason: tarData ? 'tar-data unusable' : 'no tar-data.json.gz', tarDataBytes: 0, findings };
 }

@@ -28,11 +28,11 @@ export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => vo
   }
   try {
     await fsp.rm(job.pathBOut, { force: true }); // a torn leftover of a killed run
-    const b = await checksumPathB(job.diffDir, job.excludeAufsMeta, job.pathBOut, onBytes);
+    const b = await checksumPathB(job.source, job.pathBOut, onBytes);
     return { v1Id: job.v1Id, ...b, path: 'B', tarSplit: job.pathBOut, fallbackReason, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     await fsp.rm(job.pathBOut, { force: true });
     const err = e as NodeJS.ErrnoException;
-    throw new LayerError(job.v1Id, err.path ? String(err.path) : job.diffDir, `cannot regenerate the layer tar: ${err.message}`, false);
+    throw new LayerError(job.v1Id, err.path ? String(err.path) : job.source.dir, `cannot regenerate the layer tar: ${err.message}`, false);
   }
 }

@@ -12,7 +12,7 @@ export async function checksumStage(
 ): Promise<{ digests: Map<string, LayerDigest>; reused: number }> {
   const cp = new Checkpoints(checkpointFile);
   const digests = new Map<string, LayerDigest>();
-  const stamps = new Map(jobs.map((j) => [j.v1Id, inputStamp(j.tarData, j.diffDir)]));
+  const stamps = new Map(jobs.map((j) => [j.v1Id, inputStamp(j.tarData, j.source.dir)]));
   const todo = jobs.filter((j) => {
     const d = cp.reuse(j.v1Id, stamps.get(j.v1Id)!);
     if (d) {

@@ -1,4 +1,5 @@
 // Messages between the main thread and checksum workers (plain data: they cross threads).
+import type { DiffSource } from '../legacy-drivers/driver.js';
 
 export interface ChecksumJob {
   v1Id: string;
@@ -7,8 +8,7 @@ export interface ChecksumJob {
   /** Where Path A reads file payloads. */
   fileRoot: string;
   /** What Path B archives. */
-  diffDir: string;
-  excludeAufsMeta: boolean;
+  source: DiffSource;
   /** Where Path B writes its new tar-split (gzip). */
   pathBOut: string;
   /** verify: a Path A failure is the answer, never a reason to regenerate. */

@@ -1,11 +1,12 @@
 // aufs: aufs/diff/<id> holds exactly a layer's own changes, with aufs whiteouts as files
 // (formats.md §1.8). Materialising an overlay2 diff dir is a walk that hardlinks every
 // non-directory, recreates directories, and converts whiteouts (§4.8, §6.2).
-import { constants, lstatSync, promises as fsp, type BigIntStats } from 'node:fs';
+import { lstatSync, promises as fsp } from 'node:fs';
+import { copyEntry, copyMeta } from '../lib/fs/copy.js';
 import { joinAbs, readdirSorted } from '../lib/fs/walk.js';
-import { listXattrs, makeSocket, mknod, rdevMajor, rdevMinor, setXattr } from '../lib/fs/special.js';
+import { mknod, setXattr } from '../lib/fs/special.js';
 import type { V1Id } from '../discover/records.js';
-import type { DirDiffSource, LegacyDriver, MaterialiseMode, MaterialiseStats } from './driver.js';
+import type { DiffSource, LegacyDriver, MaterialiseMode, MaterialiseStats } from './driver.js';
 
 const WH = '.wh.';
 const WH_META = '.wh..wh.';
@@ -33,7 +34,7 @@ export class AufsDriver implements LegacyDriver {
     return this.diffDir(id);
   }
 
-  diffSource(id: V1Id): DirDiffSource {
+  diffSource(id: V1Id): DiffSource {
     return { kind: 'dir', dir: this.diffDir(id), excludeAufsMeta: true };
   }
 
@@ -111,27 +112,4 @@ async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, dept
     stats.copied++;
     if (st.isFile()) stats.copiedBytes += Number(st.size);
   }
-}
-
-/** Owner, mode, xattrs and times of a recreated directory (or copied entry). */
-export async function copyMeta(src: Buffer, dst: Buffer, st: BigIntStats): Promise<void> {
-  await fsp.lchown(dst, Number(st.uid), Number(st.gid));
-  if (!st.isSymbolicLink()) {
-    await fsp.chmod(dst, Number(st.mode) & 0o7777);
-    for (const [k, v] of await listXattrs(src)) await setXattr(dst, k, v);
-  }
-  const at = Number(st.atimeNs) / 1e9, mt = Number(st.mtimeNs) / 1e9;
-  await fsp.lutimes(dst, at, mt);
-}
-
-/** Copy one non-directory preserving what a hardlink would have shared. */
-export async function copyEntry(src: Buffer, dst: Buffer, st: BigIntStats): Promise<void> {
-  if (st.isFile()) await fsp.copyFile(src, dst, constants.COPYFILE_EXCL);
-  else if (st.isSymbolicLink()) await fsp.symlink(await fsp.readlink(src, { encoding: 'buffer' }), dst);
-  else if (st.isCharacterDevice() || st.isBlockDevice()) {
-    const rdev = Number(st.rdev);
-    await mknod(dst, st.isCharacterDevice() ? 'c' : 'b', Number(st.mode), rdevMajor(rdev), rdevMinor(rdev));
-  } else if (st.isFIFO()) await mknod(dst, 'p', Number(st.mode));
-  else if (st.isSocket()) await makeSocket(dst);
-  await copyMeta(src, dst, st);
 }

@@ -2,12 +2,19 @@
 // methods, never a driver's directory names.
 import type { V1Id } from '../discover/records.js';
 
-/** How Path B regenerates a layer tar: a directory archived by Docker 1.10's TarWithOptions. */
-export interface DirDiffSource {
-  kind: 'dir';
-  dir: string;
-  /** aufs: exclude top-level ".wh..wh.*" except ".wh..wh..opq" (formats.md §2.3.1). */
-  excludeAufsMeta: boolean;
+/** How Path B regenerates a layer tar (formats.md §2.3.1). Plain data: it crosses to workers. */
+export type DiffSource =
+  /** aufs: the layer's own directory archived by TarWithOptions. */
+  | { kind: 'dir'; dir: string; excludeAufsMeta: boolean }
+  /** Full-tree drivers (NaiveDiffDriver): the whole tree for a base layer, else ChangesDirs against the parent's tree. */
+  | { kind: 'naive'; dir: string; parentDir?: string };
+
+/** What a layer's materialisation may need besides its graph id. */
+export interface LayerContext {
+  /** Graph id of the parent layer (image parent; the init layer or image top for containers). */
+  parent?: string;
+  /** The tar-split stored for this image layer: it lists exactly the layer's own entries. */
+  tarSplit?: string;
 }
 
 export interface MaterialiseStats {
@@ -23,6 +30,8 @@ export interface MaterialiseStats {
   pseudoLinks: number;
 }
 
+export const emptyStats = (): MaterialiseStats => ({ files: 0, linked: 0, copied: 0, copiedBytes: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [], pseudoLinks: 0 });
+
 /** 'link': image layers, files hardlinked (read-only forever). 'copy': container layers, which a container writes in place. */
 export type MaterialiseMode = 'link' | 'copy';
 
@@ -33,7 +42,7 @@ export interface LegacyDriver {
   /** Directory Path A reads tar-split payloads from (formats.md §2.2). */
   fileRoot(id: string): string;
   /** What Path B archives (formats.md §2.3.1). */
-  diffSource(id: V1Id): DirDiffSource;
+  diffSource(id: V1Id, parent?: V1Id): DiffSource;
   /** Write a layer's own changes (image layer, or container init/RW layer by graph id) as an overlay2 diff dir at dest (must not exist yet). */
-  materialise(id: string, dest: string, mode: MaterialiseMode): Promise<MaterialiseStats>;
+  materialise(id: string, dest: string, mode: MaterialiseMode, ctx: LayerContext): Promise<MaterialiseStats>;
 }

@@ -3,9 +3,26 @@ import { promises as fsp } from 'node:fs';
 import { RootError } from '../discover/records.js';
 import { AufsDriver } from './aufs.js';
 import type { LegacyDriver } from './driver.js';
+import { btrfsDriver, vfsDriver } from './fulltree.js';
+import { OverlayDriver } from './overlay.js';
 
 export const KNOWN_DRIVERS = ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] as const;
-const SUPPORTED = new Set(['aufs']);
+const DRIVERS: Record<string, (root: string) => LegacyDriver> = {
+  aufs: (root) => new AufsDriver(root),
+  overlay: (root) => new OverlayDriver(root),
+  vfs: vfsDriver,
+  btrfs: btrfsDriver,
+};
+
+/** Why a detected driver cannot be read, and what the operator can do instead (docs/drivers.md). */
+const REFUSED: Record<string, string> = {
+  devicemapper:
+    'devicemapper layers live in thin-provisioned block devices that only the kernel device-mapper can open, and cas-migrate does not activate them; ' +
+    'migrate with `docker save` / `docker load`, or mount each layer device read-only into a vfs-shaped root and run with --driver vfs (docs/drivers.md)',
+  zfs:
+    'zfs layers are ZFS datasets that cas-migrate does not mount; ' +
+    'migrate with `docker save` / `docker load`, or mount each layer dataset read-only into a vfs-shaped root and run with --driver vfs (docs/drivers.md)',
+};
 
 async function nonEmptyDir(p: string): Promise<boolean> {
   const st = await fsp.lstat(p).catch(() => undefined);
@@ -15,6 +32,7 @@ async function nonEmptyDir(p: string): Promise<boolean> {
 
 async function hasData(root: string, name: string): Promise<boolean> {
   if (name === 'vfs') return nonEmptyDir(`${root}/vfs/dir`);
+  if (name === 'btrfs') return nonEmptyDir(`${root}/btrfs/subvolumes`);
   return nonEmptyDir(`${root}/${name}`);
 }
 
@@ -28,6 +46,7 @@ export async function detectDriver(root: string, wanted?: string): Promise<Legac
   } else if (found.length === 1) name = found[0]!;
   else if (found.length === 0) throw new RootError(root, 'no legacy graph driver data found (expected one of aufs/, overlay/, vfs/dir/, btrfs/, devicemapper/, zfs/)');
   else throw new RootError(root, `data for several legacy drivers found (${found.join(', ')}); choose one with --driver`);
-  if (!SUPPORTED.has(name)) throw new RootError(`${root}/${name}`, `the ${name} driver is not supported by this version of cas-migrate (supported: ${[...SUPPORTED].join(', ')})`);
-  return new AufsDriver(root);
+  const make = DRIVERS[name];
+  if (!make) throw new RootError(`${root}/${name}`, `the ${name} driver is not supported: ${REFUSED[name] ?? `supported: ${Object.keys(DRIVERS).join(', ')}`}`);
+  return make(root);
 }

@@ -7,7 +7,7 @@ export async function checkLayerData(layers: LayerToCheck[], workers: number, on
   const problems: Problem[] = [];
   const byHex = new Map(layers.map((l) => [l.chainHex, l]));
   const results = await runChecksums(
-    layers.map((l) => ({ v1Id: l.chainHex, tarData: l.tarSplit, fileRoot: l.diffDir, diffDir: l.diffDir, excludeAufsMeta: false, pathBOut: '', noFallback: true, weight: 0 })),
+    layers.map((l) => ({ v1Id: l.chainHex, tarData: l.tarSplit, fileRoot: l.diffDir, source: { kind: 'dir', dir: l.diffDir, excludeAufsMeta: false }, pathBOut: '', noFallback: true, weight: 0 })),
     workers,
     {
       onBytes: (_id, n) => onBytes?.(n),

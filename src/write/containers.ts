@@ -40,10 +40,12 @@ export async function writeContainerLayers(staging: Staging, driver: LegacyDrive
   let bytes = 0, pseudoLinks = 0;
   let parent = { cacheId: p.top.cacheId, linkId: p.top.linkId, lowers: p.top.lowers };
   const layers = p.hasInit ? [`${id}-init`, id] : [id];
+  let legacyParent = p.c.imageV1Id;
   for (const cacheId of layers) {
     const dir = `${staging.driverRoot}/${cacheId}`;
     await mkdirMode(dir, 0o710);
-    const s = await driver.materialise(cacheId, `${dir}/diff`, 'copy');
+    const s = await driver.materialise(cacheId, `${dir}/diff`, 'copy', { parent: legacyParent });
+    legacyParent = cacheId;
     bytes += s.copiedBytes;
     pseudoLinks += s.pseudoLinks;
     const lowers = lowersOf(parent.linkId, parent.lowers);

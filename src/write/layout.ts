@@ -41,7 +41,7 @@ export async function writeLayout(
         const dir = `${staging.driverRoot}/${l.cacheId}`;
         await mkdirMode(dir, 0o710);
         try {
-          const s = await driver.materialise(l.v1Id, `${dir}/diff`, 'link');
+          const s = await driver.materialise(l.v1Id, `${dir}/diff`, 'link', { tarSplit: l.digest.tarSplit });
           total.files += s.files;
           total.linked += s.linked;
           total.copied += s.copied;

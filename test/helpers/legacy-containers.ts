@@ -1,12 +1,14 @@
-// Legacy (Docker 1.9, aufs) containers for a root built by legacy-root.ts: containers/<id>/ with
+// Legacy (Docker 1.9) containers for a root built by legacy-root.ts: containers/<id>/ with
 // 1.9-style config.json and hostconfig.json, a json-file log, the init layer setupInitLayer made
-// (formats.md §1.9), a writable layer in aufs format, and linkgraph.db written by sqlite3.
+// (formats.md §1.9), a writable layer in the driver's format (aufs diff dir, overlay upper/ with
+// lower-id, or a vfs/btrfs full tree), and linkgraph.db written by sqlite3.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { applyLayer } from './full-tree.js';
 import { join } from 'node:path';
 import { archive, buildTree, type Op } from './layer-tree.js';
-import type { BuiltRoot } from './legacy-root.js';
+import { layerPath, newLayerTree, type BuiltRoot } from './legacy-root.js';
 
 export interface ContainerSpec {
   name: string;
@@ -68,7 +70,7 @@ function configJson(b: BuiltRoot, s: ContainerSpec, id: string, dir: string, v1:
       SandboxKey: '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
     },
     ResolvConfPath: join(dir, 'resolv.conf'), HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'),
-    LogPath: join(dir, `${id}-json.log`), Name: `/${s.name}`, Driver: 'aufs', ExecDriver: 'native-0.2', MountLabel: '', ProcessLabel: '',
+    LogPath: join(dir, `${id}-json.log`), Name: `/${s.name}`, Driver: b.driver, ExecDriver: 'native-0.2', MountLabel: '', ProcessLabel: '',
     RestartCount: 0, UpdateDns: false, HasBeenStartedBefore: true, MountPoints: {}, Volumes: {}, VolumesRW: {}, AppArmorProfile: '',
   });
 }
@@ -107,16 +109,26 @@ export async function addLegacyContainers(
     const t = Date.parse('2015-11-10T21:42:40Z');
     writeFileSync(join(dir, `${id}-json.log`), (s.logLines ?? []).map((l, i) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: new Date(t + i * 1000).toISOString() }) + '\n').join(''), { mode: 0o600 });
     const ancestry = typeof s.image === 'string' ? chain(s.image) : [];
-    writeFileSync(join(b.root, 'aufs/layers', `${id}-init`), ancestry.map((x) => x + '\n').join(''));
-    writeFileSync(join(b.root, 'aufs/layers', id), [`${id}-init`, ...ancestry].map((x) => x + '\n').join(''));
-    mkdirSync(join(b.root, 'aufs/mnt', id));
-    mkdirSync(join(b.root, 'aufs/mnt', `${id}-init`));
-    const init = join(b.root, 'aufs/diff', `${id}-init`);
+    const aufs = b.driver === 'aufs';
+    if (aufs) {
+      writeFileSync(join(b.root, 'aufs/layers', `${id}-init`), ancestry.map((x) => x + '\n').join(''));
+      writeFileSync(join(b.root, 'aufs/layers', id), [`${id}-init`, ...ancestry].map((x) => x + '\n').join(''));
+      mkdirSync(join(b.root, 'aufs/mnt', id));
+      mkdirSync(join(b.root, 'aufs/mnt', `${id}-init`));
+    }
+    const init = aufs ? join(b.root, 'aufs/diff', `${id}-init`) : join(scratch, `${s.name}-init-tree`);
     buildTree(init, INIT_OPS);
     const initTar = join(scratch, `${s.name}-init.tar`);
     archive(init, initTar, 'gnu');
+    if (!aufs) fullTreeLayer(b, `${id}-init`, ancestry[0], initTar);
     const rwTar = join(scratch, `${s.name}-rw.tar`);
-    if (!s.missingRw) {
+    if (!s.missingRw && !aufs) {
+      const rw = join(scratch, `${s.name}-rw-tree`);
+      buildTree(rw, s.rw);
+      archive(rw, rwTar, 'gnu');
+      fullTreeLayer(b, id, `${id}-init`, rwTar);
+    }
+    if (!s.missingRw && aufs) {
       const rw = join(b.root, 'aufs/diff', id);
       buildTree(rw, s.rw);
       if (s.socket) makeSocket(join(rw, s.socket));
@@ -144,4 +156,28 @@ export async function addLegacyContainers(
   ].join('\n');
   execFileSync('sqlite3', [join(b.root, 'linkgraph.db')], { input: sql });
   return out;
+}
+
+/**
+ * A container layer on a full-tree driver. vfs/btrfs: a copy (snapshot) of the parent's tree
+ * with the layer applied. overlay (v1): <id>/upper in kernel-overlay form, work/, merged/ and
+ * lower-id naming the image layer; the RW layer's upper/ starts as a copy of the init upper/.
+ */
+function fullTreeLayer(b: BuiltRoot, graphId: string, parent: string | undefined, tar: string): void {
+  if (b.driver === 'vfs' || b.driver === 'btrfs') {
+    const dir = layerPath(b.root, b.driver, graphId);
+    newLayerTree(b.driver, dir, parent === undefined ? undefined : layerPath(b.root, b.driver, parent));
+    applyLayer(tar, dir);
+    return;
+  }
+  const dir = join(b.root, 'overlay', graphId);
+  mkdirSync(dir, { mode: 0o700 });
+  const isInit = graphId.endsWith('-init');
+  const lowerId = isInit ? parent ?? '' : execFileSync('cat', [join(b.root, 'overlay', parent!, 'lower-id')]).toString();
+  if (isInit) mkdirSync(join(dir, 'upper'), { mode: 0o755 });
+  else execFileSync('cp', ['-a', join(b.root, 'overlay', parent!, 'upper'), join(dir, 'upper')]);
+  mkdirSync(join(dir, 'work'), { mode: 0o700 });
+  mkdirSync(join(dir, 'merged'), { mode: 0o700 });
+  writeFileSync(join(dir, 'lower-id'), lowerId, { mode: 0o666 });
+  applyLayer(tar, join(dir, 'upper'), 'upper');
 }

@@ -1,11 +1,16 @@
-// Builds a legacy (Docker 1.9-style) aufs data root from layer specs: each layer's tree is
-// archived by a real tar writer, extracted into aufs/diff/<id> with GNU tar, and described by
-// the real Go `tar-split disasm` as graph/<id>/tar-data.json.gz, as Docker 1.8+ did.
+// Builds a legacy (Docker 1.9-style) data root from layer specs: each layer's tree is archived
+// by a real tar writer and described by the real Go `tar-split disasm` as
+// graph/<id>/tar-data.json.gz, as Docker 1.8+ did. The tar lands where the driver kept it:
+// aufs extracts it into aufs/diff/<id>; overlay (v1), vfs and btrfs apply it onto a clone,
+// copy or snapshot of the parent's full tree (full-tree.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { archive, buildTree, extractAufs, type Op, type Writer } from './layer-tree.js';
+import { applyLayer, cloneTree } from './full-tree.js';
+
+export type LegacyDriverName = 'aufs' | 'overlay' | 'vfs' | 'btrfs';
 
 export interface LayerSpec {
   name: string;
@@ -38,6 +43,29 @@ export interface BuiltRoot {
   /** Original layer tars (outside the root). */
   tars: Map<string, string>;
   specs: Map<string, LayerSpec>;
+  driver: LegacyDriverName;
+}
+
+/** Where a driver keeps a layer's files (the tree Path A reads). */
+export function layerPath(root: string, driver: LegacyDriverName, id: string): string {
+  return {
+    aufs: `${root}/aufs/diff/${id}`,
+    overlay: `${root}/overlay/${id}/root`,
+    vfs: `${root}/vfs/dir/${id}`,
+    btrfs: `${root}/btrfs/subvolumes/${id}`,
+  }[driver];
+}
+
+/** A layer's full tree from its parent's (undefined for a base layer), as the driver made it. */
+export function newLayerTree(driver: Exclude<LegacyDriverName, 'aufs'>, dir: string, parentDir: string | undefined): void {
+  if (driver === 'btrfs') {
+    if (parentDir) execFileSync('btrfs', ['-q', 'subvolume', 'snapshot', parentDir, dir]);
+    else execFileSync('btrfs', ['-q', 'subvolume', 'create', dir]);
+    return;
+  }
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
+  if (parentDir) cloneTree(parentDir, dir, driver);
+  else mkdirSync(dir, { mode: 0o755 });
 }
 
 export function v1IdFor(name: string): string {
@@ -72,29 +100,49 @@ function v1Json(spec: LayerSpec, id: string, parentId: string | undefined, size:
 }
 
 export function buildLegacyAufsRoot(root: string, scratch: string, spec: RootSpec): BuiltRoot {
+  return buildLegacyRoot(root, scratch, spec, 'aufs');
+}
+
+const DRIVER_DIRS: Record<LegacyDriverName, string[]> = {
+  aufs: ['aufs/diff', 'aufs/layers', 'aufs/mnt'],
+  overlay: ['overlay'],
+  vfs: ['vfs/dir'],
+  btrfs: ['btrfs/subvolumes'],
+};
+
+/** `reuseTars`: the layer tars of an earlier build, so that roots of several drivers hold the very same layers. */
+export function buildLegacyRoot(root: string, scratch: string, spec: RootSpec, driver: LegacyDriverName, reuseTars?: Map<string, string>): BuiltRoot {
   const ids = new Map<string, string>(), tars = new Map<string, string>(), specs = new Map<string, LayerSpec>();
-  for (const d of ['graph', 'aufs/diff', 'aufs/layers', 'aufs/mnt', 'containers']) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ['graph', 'containers', ...DRIVER_DIRS[driver]]) mkdirSync(join(root, d), { recursive: true });
   chmodSync(root, 0o700);
   const chain = (name: string | undefined): string[] => (name ? [ids.get(name)!, ...chain(specs.get(name)!.parent)] : []);
   for (const l of spec.layers) {
     const id = v1IdFor(l.name);
     ids.set(l.name, id);
     specs.set(l.name, l);
-    const tree = join(scratch, 'trees', l.name);
-    buildTree(tree, l.ops);
-    const tar = join(scratch, `${l.name}.tar`);
-    archive(tree, tar, l.writer);
+    let tar = reuseTars?.get(l.name);
+    if (!tar) {
+      const tree = join(scratch, 'trees', l.name);
+      buildTree(tree, l.ops);
+      tar = join(scratch, `${l.name}.tar`);
+      archive(tree, tar, l.writer);
+    }
     tars.set(l.name, tar);
-    const diff = join(root, 'aufs/diff', id);
-    extractAufs(tar, diff);
-    if (l.aufsMeta) {
+    const diff = layerPath(root, driver, id);
+    if (driver !== 'aufs') {
+      newLayerTree(driver, diff, l.parent ? layerPath(root, driver, ids.get(l.parent)!) : undefined);
+      applyLayer(tar, diff);
+    } else extractAufs(tar, diff);
+    if (driver === 'aufs' && l.aufsMeta) {
       writeFileSync(join(diff, '.wh..wh.aufs'), '');
       chmodSync(join(diff, '.wh..wh.aufs'), 0);
       mkdirSync(join(diff, '.wh..wh.plnk'), { mode: 0o700 });
       mkdirSync(join(diff, '.wh..wh.orph'), { mode: 0o700 });
     }
-    mkdirSync(join(root, 'aufs/mnt', id));
-    writeFileSync(join(root, 'aufs/layers', id), chain(l.parent).map((p) => p + '\n').join(''));
+    if (driver === 'aufs') {
+      mkdirSync(join(root, 'aufs/mnt', id));
+      writeFileSync(join(root, 'aufs/layers', id), chain(l.parent).map((p) => p + '\n').join(''));
+    }
     const g = join(root, 'graph', id);
     mkdirSync(g, { mode: 0o700 });
     const parentId = l.parent ? ids.get(l.parent) : undefined;
@@ -113,6 +161,6 @@ export function buildLegacyAufsRoot(root: string, scratch: string, spec: RootSpe
     repos[repo] = {};
     for (const [k, name] of Object.entries(refs)) repos[repo]![k] = ids.get(name)!;
   }
-  writeFileSync(join(root, 'repositories-aufs'), JSON.stringify({ Repositories: repos }), { mode: 0o600 });
-  return { root, ids, tars, specs };
+  writeFileSync(join(root, `repositories-${driver}`), JSON.stringify({ Repositories: repos }), { mode: 0o600 });
+  return { root, ids, tars, specs, driver };
 }

@@ -2,7 +2,8 @@
 // sorted pre-order walk, header from lstat, hard links by inode within the archive, only the
 // security.capability xattr, two zero blocks at the end and no record padding.
 import { promises as fsp, type BigIntStats } from 'node:fs';
-import { walk } from '../fs/walk.js';
+import { joinAbs, walk } from '../fs/walk.js';
+import type { Change } from './changes.js';
 import { getXattr, rdevMajor, rdevMinor } from '../fs/special.js';
 import { latin1 } from '../fs/gopath.js';
 import {
@@ -33,11 +34,47 @@ async function capability(abs: Buffer): Promise<Map<string, Buffer> | undefined>
 
 export type SkipFn = (rel: string, st: BigIntStats, depth: number) => boolean;
 
+/** An entry to archive: a path with its lstat, or a deletion (a whiteout header). */
+export type TarItem = { rel: string; abs: Buffer; st: BigIntStats } | { whiteout: string; mtime: number };
+
 export async function* tarDirectory(dir: string, skip?: SkipFn): AsyncGenerator<Buffer> {
+  yield* tarItems(walk(dir, skip));
+}
+
+/**
+ * Docker 1.10's ExportChanges (formats.md §2.5 step 3): each added or modified path archived as
+ * addTarFile did, each deletion as a ".wh." header. Docker stamped whiteouts with time.Now() at
+ * export; the caller passes a fixed time instead so that reruns give the same DiffID.
+ */
+export async function* tarChanges(dir: string, changes: Iterable<Change>, whiteoutMtime: (rel: string) => Promise<number>): AsyncGenerator<Buffer> {
+  const root = Buffer.from(dir);
+  async function* items(): AsyncGenerator<TarItem> {
+    for (const c of changes) {
+      if (c.kind === 'delete') {
+        const slash = c.path.lastIndexOf('/');
+        const wh = slash < 0 ? `.wh.${c.path}` : `${c.path.slice(0, slash)}/.wh.${c.path.slice(slash + 1)}`;
+        yield { whiteout: wh, mtime: await whiteoutMtime(c.path) };
+        continue;
+      }
+      const abs = joinAbs(root, c.path);
+      // Docker logged and skipped a path that vanished between the walk and the export.
+      const st = await fsp.lstat(abs, { bigint: true }).catch(() => undefined);
+      if (st) yield { rel: c.path, abs, st };
+    }
+  }
+  yield* tarItems(items());
+}
+
+async function* tarItems(items: AsyncIterable<TarItem>): AsyncGenerator<Buffer> {
   const hw = new GoTarHeaderWriter();
   const seen = new Map<bigint, string>();
   const buf = Buffer.allocUnsafe(CHUNK);
-  for await (const { rel, abs, st } of walk(dir, skip)) {
+  for await (const item of items) {
+    if ('whiteout' in item) {
+      yield hw.encode({ name: item.whiteout, mode: 0, uid: 0, gid: 0, size: 0, mtime: item.mtime, typeflag: TYPE_OLDREG, linkname: '', devmajor: 0, devminor: 0 });
+      continue;
+    }
+    const { rel, abs, st } = item;
     const isDir = st.isDirectory();
     const name = isDir ? rel + '/' : rel;
     const rdev = Number(st.rdev);

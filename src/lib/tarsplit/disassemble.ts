@@ -4,59 +4,14 @@
 // and GNU long-name blocks, padding) and tar-stream hides those.
 import { Crc64 } from '../crc64/crc64.js';
 import { BLOCK, padding } from '../tar/header.js';
+import { checksumOk, HEADER_ONLY, parseNumber, PendingMeta, TarFormatError } from '../tar/parse.js';
 import { FILE_TYPE, SEGMENT_TYPE, type Entry } from './entry.js';
 
 type NewEntry = Entry extends infer E ? (E extends Entry ? Omit<E, 'position'> : never) : never;
 
-export class TarFormatError extends Error {}
+export { TarFormatError };
 
-// Types whose size field carries no payload in Go ≥ 1.10's reader.
-const HEADER_ONLY = new Set([0x31, 0x32, 0x33, 0x34, 0x35, 0x36]);
 const REMAINDER_CHUNK = 1 << 20;
-
-function parseNumber(b: Buffer): number {
-  if (b[0]! & 0x80) {
-    let v = BigInt(b[0]! & 0x7f);
-    for (let i = 1; i < b.length; i++) v = (v << 8n) | BigInt(b[i]!);
-    return Number(v);
-  }
-  const s = b.toString('latin1').replace(/\0.*$/s, '').trim();
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new TarFormatError(`invalid octal number ${JSON.stringify(s)}`);
-  return parseInt(s, 8);
-}
-
-function cstr(b: Buffer): string {
-  const z = b.indexOf(0);
-  return b.toString('latin1', 0, z < 0 ? b.length : z);
-}
-
-function checksumOk(h: Buffer): boolean {
-  const want = parseNumber(h.subarray(148, 156));
-  let unsigned = 0, signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const c = i >= 148 && i < 156 ? 0x20 : h[i]!;
-    unsigned += c;
-    signed += c > 127 ? c - 256 : c;
-  }
-  return want === unsigned || want === signed;
-}
-
-function parsePax(data: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  let i = 0;
-  while (i < data.length) {
-    const sp = data.indexOf(0x20, i);
-    if (sp < 0) break;
-    const len = Number(data.toString('latin1', i, sp));
-    if (!Number.isInteger(len) || len <= 0 || i + len > data.length) throw new TarFormatError('invalid PAX record');
-    const rec = data.toString('latin1', sp + 1, i + len - 1);
-    const eq = rec.indexOf('=');
-    if (eq > 0) out.set(rec.slice(0, eq), rec.slice(eq + 1));
-    i += len;
-  }
-  return out;
-}
 
 type State = 'header' | 'meta' | 'payload' | 'skip' | 'zero2' | 'remainder';
 
@@ -67,8 +22,7 @@ export class TarDisassembler {
   private raw: Buffer[] = [];
   private need = BLOCK;
   private meta?: { type: number; size: number };
-  private pax = new Map<string, string>();
-  private longName?: string;
+  private metaState = new PendingMeta();
   private cur?: { name: string; size: number; left: number; crc: Crc64 };
   private remainder: Buffer[] = [];
   private remainderLen = 0;
@@ -152,31 +106,18 @@ export class TarDisassembler {
       return;
     }
     if (this.state === 'meta') {
-      const data = block.subarray(0, this.meta!.size);
-      if (this.meta!.type === 0x78) for (const [k, v] of parsePax(data)) this.pax.set(k, v);
-      else if (this.meta!.type === 0x4c) this.longName = cstr(data);
-      else if (this.meta!.type === 0x4b) this.pax.set('linkpath', cstr(data));
+      this.metaState.add(this.meta!.type, block.subarray(0, this.meta!.size));
       return this.expect('header', BLOCK);
     }
     if (block.every((c) => c === 0)) return this.expect('zero2', BLOCK);
-    if (!checksumOk(block)) throw new TarFormatError('invalid tar header checksum');
     const type = block[156]!;
-    let size = parseNumber(block.subarray(124, 136));
     if (type === 0x78 || type === 0x4c || type === 0x4b) {
+      if (!checksumOk(block)) throw new TarFormatError('invalid tar header checksum');
+      const size = parseNumber(block.subarray(124, 136));
       this.meta = { type, size };
       return this.expect('meta', size + padding(size));
     }
-    let name = cstr(block.subarray(0, 100));
-    const magic = block.toString('latin1', 257, 263);
-    if (magic === 'ustar\0') {
-      const prefix = cstr(block.subarray(345, 500));
-      if (prefix) name = prefix + '/' + name;
-    }
-    if (this.longName !== undefined) name = this.longName;
-    if (this.pax.has('path')) name = this.pax.get('path')!;
-    if (this.pax.has('size')) size = Number(this.pax.get('size'));
-    this.pax.clear();
-    this.longName = undefined;
+    const { name, size } = this.metaState.header(block);
     this.segment(Buffer.concat(this.raw));
     this.raw = [];
     const payload = HEADER_ONLY.has(type) ? 0 : size;

@@ -1,0 +1,47 @@
+// A container layer's overlay2 diff dir from a full-tree driver (vfs, btrfs): the changes of
+// its tree against its parent's tree (formats.md §2.5), copied — a container writes its layer
+// in place, so nothing is shared with the legacy tree — with deletions as overlay whiteouts
+// (char 0:0). The change walk never yields opaque directories (formats.md §6.2).
+import { promises as fsp, type BigIntStats } from 'node:fs';
+import { changesDirs } from '../lib/archive/changes.js';
+import { copyEntry, copyMeta } from '../lib/fs/copy.js';
+import { mknod } from '../lib/fs/special.js';
+import { joinAbs } from '../lib/fs/walk.js';
+import { emptyStats, type MaterialiseStats } from './driver.js';
+
+export async function diffFromChanges(tree: string, parentTree: string, dest: string): Promise<MaterialiseStats> {
+  const stats = emptyStats();
+  const src = Buffer.from(tree), dst = Buffer.from(dest);
+  await fsp.mkdir(dst);
+  const inodes = new Map<bigint, Buffer>(); // hard links within the layer stay hard links
+  const dirs: Array<[Buffer, Buffer, BigIntStats]> = [];
+  for (const c of await changesDirs(tree, parentTree)) {
+    const d = joinAbs(dst, c.path);
+    // Parents are always in the list before their children (ancestors are emitted as Modify).
+    if (c.kind === 'delete') {
+      await mknod(d, 'c', 0, 0, 0);
+      stats.whiteouts++;
+      continue;
+    }
+    const s = joinAbs(src, c.path);
+    const st = await fsp.lstat(s, { bigint: true });
+    if (st.isDirectory()) {
+      await fsp.mkdir(d);
+      dirs.push([s, d, st]);
+      continue;
+    }
+    stats.files++;
+    const first = st.nlink > 1n ? inodes.get(st.ino) : undefined;
+    if (first) {
+      await fsp.link(first, d);
+      continue;
+    }
+    await copyEntry(s, d, st);
+    if (st.nlink > 1n) inodes.set(st.ino, d);
+    stats.copied++;
+    if (st.isFile()) stats.copiedBytes += Number(st.size);
+  }
+  for (const [s, d, st] of dirs.reverse()) await copyMeta(s, d, st);
+  await copyMeta(src, dst, await fsp.lstat(src, { bigint: true }));
+  return stats;
+}

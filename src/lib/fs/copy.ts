@@ -1,0 +1,60 @@
+// Copying filesystem entries with everything a hardlink would have shared: owner, mode,
+// xattrs, times, device numbers; and whole trees with hard links inside them kept.
+import { constants, promises as fsp, type BigIntStats } from 'node:fs';
+import { listXattrs, makeSocket, mknod, rdevMajor, rdevMinor, setXattr } from './special.js';
+import { joinAbs, readdirSorted } from './walk.js';
+
+/** Owner, mode, xattrs and times of a recreated directory (or copied entry). */
+export async function copyMeta(src: Buffer, dst: Buffer, st: BigIntStats): Promise<void> {
+  await fsp.lchown(dst, Number(st.uid), Number(st.gid));
+  if (!st.isSymbolicLink()) {
+    await fsp.chmod(dst, Number(st.mode) & 0o7777);
+    for (const [k, v] of await listXattrs(src)) await setXattr(dst, k, v);
+  }
+  const at = Number(st.atimeNs) / 1e9, mt = Number(st.mtimeNs) / 1e9;
+  await fsp.lutimes(dst, at, mt);
+}
+
+/** Copy one non-directory preserving what a hardlink would have shared. */
+export async function copyEntry(src: Buffer, dst: Buffer, st: BigIntStats): Promise<void> {
+  if (st.isFile()) await fsp.copyFile(src, dst, constants.COPYFILE_EXCL);
+  else if (st.isSymbolicLink()) await fsp.symlink(await fsp.readlink(src, { encoding: 'buffer' }), dst);
+  else if (st.isCharacterDevice() || st.isBlockDevice()) {
+    const rdev = Number(st.rdev);
+    await mknod(dst, st.isCharacterDevice() ? 'c' : 'b', Number(st.mode), rdevMajor(rdev), rdevMinor(rdev));
+  } else if (st.isFIFO()) await mknod(dst, 'p', Number(st.mode));
+  else if (st.isSocket()) await makeSocket(dst);
+  await copyMeta(src, dst, st);
+}
+
+/**
+ * Copy the tree `src` to `dst` (which must not exist) verbatim: every entry type, xattrs
+ * included, hard links within the tree kept as hard links. Returns regular-file bytes copied.
+ */
+export async function copyTree(src: Buffer, dst: Buffer): Promise<{ entries: number; bytes: number }> {
+  const inodes = new Map<bigint, Buffer>();
+  const out = { entries: 0, bytes: 0 };
+  const dir = async (s: Buffer, d: Buffer, st: BigIntStats): Promise<void> => {
+    await fsp.mkdir(d);
+    for (const name of await readdirSorted(s)) {
+      const cs = joinAbs(s, name), cd = joinAbs(d, name);
+      const cst = await fsp.lstat(cs, { bigint: true });
+      out.entries++;
+      if (cst.isDirectory()) {
+        await dir(cs, cd, cst);
+        continue;
+      }
+      const first = cst.nlink > 1n ? inodes.get(cst.ino) : undefined;
+      if (first) {
+        await fsp.link(first, cd);
+        continue;
+      }
+      await copyEntry(cs, cd, cst);
+      if (cst.nlink > 1n) inodes.set(cst.ino, cd);
+      if (cst.isFile()) out.bytes += Number(cst.size);
+    }
+    await copyMeta(s, d, st); // last: creating children changed the times
+  };
+  await dir(src, dst, await fsp.lstat(src, { bigint: true }));
+  return out;
+}
