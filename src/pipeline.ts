@@ -148,7 +148,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     const report: MigrationReport = {
       root, target, driver: legacy.driver, dryRun: false, layers, images, containers, reusedLayers: reused,
       refs: { migrated: refs.count, skipped: refs.skipped },
-      materialise: { files: mat.files, linked: mat.linked, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
+      materialise: { files: mat.files, linked: mat.linked, cloned: mat.cloned, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
       findings,
       timings: { discover: tDiscover - t0, checksum: tChecksum - tDiscover, configs: tConfigs - tChecksum, write: tWrite - tConfigs, total: tWrite - t0 },
       totals: {

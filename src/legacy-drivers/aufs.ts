@@ -2,11 +2,11 @@
 // (formats.md §1.8). Materialising an overlay2 diff dir is a walk that hardlinks every
 // non-directory, recreates directories, and converts whiteouts (§4.8, §6.2).
 import { lstatSync, promises as fsp } from 'node:fs';
-import { copyEntry, copyMeta } from '../lib/fs/copy.js';
+import { cloneOrCopy, copyEntry, copyMeta } from '../lib/fs/copy.js';
 import { joinAbs, readdirSorted } from '../lib/fs/walk.js';
 import { mknod, setXattr } from '../lib/fs/special.js';
 import type { V1Id } from '../discover/records.js';
-import type { DiffSource, LegacyDriver, MaterialiseMode, MaterialiseStats } from './driver.js';
+import { emptyStats, type DiffSource, type LegacyDriver, type MaterialiseMode, type MaterialiseStats } from './driver.js';
 
 const WH = '.wh.';
 const WH_META = '.wh..wh.';
@@ -39,7 +39,7 @@ export class AufsDriver implements LegacyDriver {
   }
 
   async materialise(id: string, dest: string, mode: MaterialiseMode): Promise<MaterialiseStats> {
-    const stats: MaterialiseStats = { files: 0, linked: 0, copied: 0, copiedBytes: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [], pseudoLinks: 0 };
+    const stats = emptyStats();
     const src = Buffer.from(this.diffDir(id));
     const dst = Buffer.from(dest);
     await fsp.mkdir(dst);
@@ -107,9 +107,12 @@ async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, dept
       await fsp.link(first, d);
       continue;
     }
-    await copyEntry(s, d, st);
+    const how = w.mode === 'link' ? await cloneOrCopy(s, d, st) : (await copyEntry(s, d, st), 'copied');
     if (st.nlink > 1n) w.copiedInodes.set(st.ino, d);
-    stats.copied++;
-    if (st.isFile()) stats.copiedBytes += Number(st.size);
+    if (how === 'cloned') stats.cloned++;
+    else {
+      stats.copied++;
+      if (st.isFile()) stats.copiedBytes += Number(st.size);
+    }
   }
 }

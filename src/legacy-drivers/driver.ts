@@ -20,6 +20,8 @@ export interface LayerContext {
 export interface MaterialiseStats {
   files: number;
   linked: number;
+  /** Regular files whose data is shared by a reflink (hard links impossible, e.g. across btrfs subvolumes). */
+  cloned: number;
   copied: number;
   /** Regular-file bytes written by copies. */
   copiedBytes: number;
@@ -30,7 +32,7 @@ export interface MaterialiseStats {
   pseudoLinks: number;
 }
 
-export const emptyStats = (): MaterialiseStats => ({ files: 0, linked: 0, copied: 0, copiedBytes: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [], pseudoLinks: 0 });
+export const emptyStats = (): MaterialiseStats => ({ files: 0, linked: 0, cloned: 0, copied: 0, copiedBytes: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [], pseudoLinks: 0 });
 
 /** 'link': image layers, files hardlinked (read-only forever). 'copy': container layers, which a container writes in place. */
 export type MaterialiseMode = 'link' | 'copy';

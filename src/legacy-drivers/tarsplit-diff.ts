@@ -4,7 +4,7 @@
 // image layers cost no extra disk — and whiteouts come from the ".wh." names (formats.md §6.3,
 // §4.8). The result is what 20.10 would extract from that tar, with file payloads shared.
 import { promises as fsp, type BigIntStats } from 'node:fs';
-import { copyEntry, copyMeta } from '../lib/fs/copy.js';
+import { cloneOrCopy, copyMeta } from '../lib/fs/copy.js';
 import { relativeInRoot, latin1, bytesOf } from '../lib/fs/gopath.js';
 import { mknod, setXattr } from '../lib/fs/special.js';
 import { joinAbs } from '../lib/fs/walk.js';
@@ -110,9 +110,11 @@ async function placeEntry(h: SplitHeader, rel: string, src: Buffer, dst: Buffer,
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
     }
-    await copyEntry(s, d, st);
-    stats.copied++;
-    if (st.isFile()) stats.copiedBytes += Number(st.size);
+    if ((await cloneOrCopy(s, d, st)) === 'cloned') stats.cloned++;
+    else {
+      stats.copied++;
+      if (st.isFile()) stats.copiedBytes += Number(st.size);
+    }
     return;
   }
   // Not in the tree (removed again later in the same tar, or a hard link whose own name is gone):

@@ -46,7 +46,7 @@ export function renderText(r: MigrationReport): string {
       (r.timings.checksum > 0 ? ` (${(t.bytes / 1e6 / r.timings.checksum).toFixed(1)} MB/s)` : '') +
       `; total ${r.timings.total.toFixed(2)} s`,
     `${r.containers.filter((c) => !c.skipped).length} of ${r.containers.length} containers migrated` + (r.reusedLayers ? `; ${r.reusedLayers} layer checksums reused from an interrupted run` : ''),
-    `layer files: ${r.materialise.linked} hardlinked, ${r.materialise.copied} copied` +
+    `layer files: ${r.materialise.linked} hardlinked, ${r.materialise.cloned} reflinked, ${r.materialise.copied} copied` +
       (r.materialise.copied ? ' (target on another filesystem: copies use extra disk)' : '') +
       `, ${r.materialise.whiteouts} whiteouts, ${r.materialise.opaqueDirs} opaque dirs`,
   );

@@ -58,7 +58,7 @@ export interface MigrationReport {
   images: ImageRow[];
   containers: ContainerRow[];
   refs: { migrated: number; skipped: Array<{ ref: string; reason: string }> };
-  materialise: { files: number; linked: number; copied: number; whiteouts: number; opaqueDirs: number; droppedAufsMeta: number; pseudoLinksLost: number };
+  materialise: { files: number; linked: number; cloned: number; copied: number; whiteouts: number; opaqueDirs: number; droppedAufsMeta: number; pseudoLinksLost: number };
   findings: Finding[];
   timings: { discover: number; checksum: number; configs: number; write: number; total: number };
   totals: { layers: number; uniqueLayers: number; images: number; bytes: number; size: number; pathA: number; pathB: number };

@@ -33,7 +33,7 @@ export async function writeLayout(
   repositories: Map<string, Map<string, ImageID>>,
   blobs: Map<DiffID, Digest[]>,
 ) {
-  const total = { files: 0, linked: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
+  const total = { files: 0, linked: 0, cloned: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
   const limit = pLimit(8);
   await Promise.all(
     owned.map((l) =>
@@ -44,6 +44,7 @@ export async function writeLayout(
           const s = await driver.materialise(l.v1Id, `${dir}/diff`, 'link', { tarSplit: l.digest.tarSplit });
           total.files += s.files;
           total.linked += s.linked;
+          total.cloned += s.cloned;
           total.copied += s.copied;
           total.whiteouts += s.whiteouts;
           total.opaqueDirs += s.opaqueDirs;

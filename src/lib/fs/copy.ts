@@ -17,7 +17,8 @@ export async function copyMeta(src: Buffer, dst: Buffer, st: BigIntStats): Promi
 
 /** Copy one non-directory preserving what a hardlink would have shared. */
 export async function copyEntry(src: Buffer, dst: Buffer, st: BigIntStats): Promise<void> {
-  if (st.isFile()) await fsp.copyFile(src, dst, constants.COPYFILE_EXCL);
+  // FICLONE: a reflink where the filesystem has them (btrfs, xfs), an ordinary copy elsewhere
+  if (st.isFile()) await fsp.copyFile(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   else if (st.isSymbolicLink()) await fsp.symlink(await fsp.readlink(src, { encoding: 'buffer' }), dst);
   else if (st.isCharacterDevice() || st.isBlockDevice()) {
     const rdev = Number(st.rdev);
@@ -25,6 +26,25 @@ export async function copyEntry(src: Buffer, dst: Buffer, st: BigIntStats): Prom
   } else if (st.isFIFO()) await mknod(dst, 'p', Number(st.mode));
   else if (st.isSocket()) await makeSocket(dst);
   await copyMeta(src, dst, st);
+}
+
+/**
+ * Share a regular file's data when a hard link is impossible (EXDEV: another filesystem, or
+ * another btrfs subvolume): a reflink clone if the filesystem can, else a full copy.
+ */
+export async function cloneOrCopy(src: Buffer, dst: Buffer, st: BigIntStats): Promise<'cloned' | 'copied'> {
+  if (st.isFile()) {
+    try {
+      await fsp.copyFile(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
+      await copyMeta(src, dst, st);
+      return 'cloned';
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw e;
+      await fsp.rm(dst, { force: true });
+    }
+  }
+  await copyEntry(src, dst, st);
+  return 'copied';
 }
 
 /**
