@@ -157,7 +157,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
         pathA: layers.filter((l) => l.path === 'A').length, pathB: layers.filter((l) => l.path === 'B').length,
       },
       nextSteps: [
-        `Set "storage-driver": "overlay2" in /etc/docker/daemon.json (the legacy ${legacy.driver}/ dir would otherwise make dockerd pick ${legacy.driver}).`,
+        `Set "storage-driver": "overlay2" in /etc/docker/daemon.json (${legacy.driver === 'vfs'
+          ? 'dockerd ignores a leftover vfs/ dir, but naming the driver makes the choice explicit'
+          : `while the legacy ${legacy.driver}/ dir is there, dockerd would otherwise refuse to start or pick ${legacy.driver}`}).`,
         `Check the store with \`cas-migrate verify --root ${target}\`, then upgrade and start dockerd; check \`docker images\` and run a container.`,
         `Once satisfied, the legacy data (graph/, ${legacy.driver}/, repositories-${legacy.driver}) can be moved aside; cas-migrate leaves it untouched.`,
       ],

@@ -17,8 +17,13 @@ tar-data.json.gz, or regenerating it when that is missing or damaged), converts 
 into v2 image configs, and writes image/overlay2/ and overlay2/ so that dockerd 20.10+ with
 --storage-driver overlay2 sees every image, tag and stopped container.
 
-Image layer files are hardlinked from the legacy dirs (no extra disk; copied only when --target is
-on another filesystem). Containers' writable data is copied, so a restarted container never
+Legacy drivers: aufs, overlay (v1), vfs and btrfs, detected from the root (exactly one may hold
+data; --driver picks one when several do). devicemapper and zfs roots are refused with what to do
+instead (docs/drivers.md). On overlay, vfs and btrfs, where layers are full trees, each overlay2
+diff dir gets only that layer's own entries.
+
+Image layer files are hardlinked from the legacy dirs (no extra disk; reflinked across btrfs
+subvolumes; copied only when --target is on another filesystem). Containers' writable data is copied, so a restarted container never
 changes the legacy copy. The legacy data is not modified, with two documented additions for
 containers migrated in place: containers/<id>/config.v2.json, and, where links are rebuilt from
 linkgraph.db, a new hostconfig.json (the original kept as hostconfig.json.pre-cas-migrate).
@@ -51,7 +56,7 @@ With --dry-run:
     root: Flags.string({ description: 'legacy Docker data root to read', default: '/var/lib/docker' }),
     target: Flags.string({ description: 'data root to write image/overlay2 and overlay2 into (default: --root)' }),
     workers: Flags.integer({ description: 'checksum worker threads (default: CPU count)', min: 1 }),
-    driver: Flags.string({ description: 'legacy graph driver to read when the root holds several', options: ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] }),
+    driver: Flags.string({ description: 'legacy graph driver to read when the root holds data for several (devicemapper and zfs are refused)', options: ['aufs', 'overlay', 'vfs', 'btrfs', 'devicemapper', 'zfs'] }),
     json: Flags.boolean({ description: 'print the report as one JSON document on stdout' }),
     quiet: Flags.boolean({ char: 'q', description: 'no progress output; only the report (or errors)' }),
     strict: Flags.boolean({ description: 'stop on a layer whose tar-data is present but unusable, instead of regenerating its tar (Path B) with a warning' }),
