@@ -13,7 +13,7 @@ import { computeImages } from '../configs/images.js';
 import { walk } from '../lib/fs/walk.js';
 import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import type { ImageRow, LayerRow } from '../report/types.js';
-import { scanDir, scanLayer, type LayerScan } from './layer-scan.js';
+import { scanLayer, scanSource, type LayerScan } from './layer-scan.js';
 import { imageShares, tagsByV1, type ImageShare } from './sharing.js';
 import { renderTree, toDot } from './tree.js';
 import { freeBytes, measureRate } from './machine.js';
@@ -155,7 +155,11 @@ async function auditContainers(legacy: LegacyRoot, plan: Plan, driver: LegacyDri
     if (!wouldSkip && !migratable.has(c.imageV1Id!)) wouldSkip = `its image ${c.imageV1Id} would not be migrated`;
     if (!wouldSkip && !(await driver.has(c.id))) wouldSkip = `${driver.fileRoot(c.id)}: the writable layer is missing`;
     let bytes = 0;
-    for (const id of [c.id, `${c.id}-init`]) if (await driver.has(id)) bytes += (await scanDir(driver.fileRoot(id), true)).size;
+    if (!wouldSkip) {
+      const hasInit = await driver.has(`${c.id}-init`);
+      if (hasInit) bytes += (await scanSource(driver.containerSource(`${c.id}-init`, c.imageV1Id))).size;
+      bytes += (await scanSource(driver.containerSource(c.id, hasInit ? `${c.id}-init` : c.imageV1Id))).size;
+    }
     if (wouldSkip) findings.push({ severity: 'warning', file: c.dir, message: `container ${c.name || c.id} would be skipped: ${wouldSkip}` });
     if (c.running) findings.push({ severity: 'warning', file: `${c.dir}/config.json`, message: `container ${c.name} is marked running; it would be migrated as stopped` });
     out.push({ id: c.id, name: c.name, imageV1Id: c.imageV1Id, bytes, wouldSkip });

@@ -38,6 +38,10 @@ export class AufsDriver implements LegacyDriver {
     return { kind: 'dir', dir: this.diffDir(id), excludeAufsMeta: true };
   }
 
+  containerSource(id: string): DiffSource {
+    return { kind: 'dir', dir: this.diffDir(id), excludeAufsMeta: true };
+  }
+
   async materialise(id: string, dest: string, mode: MaterialiseMode): Promise<MaterialiseStats> {
     const stats = emptyStats();
     const src = Buffer.from(this.diffDir(id));

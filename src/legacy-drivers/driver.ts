@@ -45,6 +45,8 @@ export interface LegacyDriver {
   fileRoot(id: string): string;
   /** What Path B archives (formats.md §2.3.1). */
   diffSource(id: V1Id, parent?: V1Id): DiffSource;
+  /** A container layer's own changes, for sizing (parent: the init layer, or the image's top layer). */
+  containerSource(id: string, parent?: string): DiffSource;
   /** Write a layer's own changes (image layer, or container init/RW layer by graph id) as an overlay2 diff dir at dest (must not exist yet). */
   materialise(id: string, dest: string, mode: MaterialiseMode, ctx: LayerContext): Promise<MaterialiseStats>;
 }

@@ -29,6 +29,10 @@ export class FullTreeDriver implements LegacyDriver {
     return { kind: 'naive', dir: this.tree(id), parentDir: parent === undefined ? undefined : this.tree(parent) };
   }
 
+  containerSource(id: string, parent?: string): DiffSource {
+    return { kind: 'naive', dir: this.tree(id), parentDir: parent === undefined ? undefined : this.tree(parent) };
+  }
+
   async materialise(id: string, dest: string, _mode: MaterialiseMode, ctx: LayerContext): Promise<MaterialiseStats> {
     if (ctx.tarSplit) return diffFromTarSplit(ctx.tarSplit, this.tree(id), dest);
     if (ctx.parent === undefined) throw new Error(`${this.tree(id)}: a container layer needs its parent layer`);

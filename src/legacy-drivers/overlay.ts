@@ -3,7 +3,7 @@
 // upper/ dir, which is already overlay2's diff format (formats.md §1.8, §6.2).
 import { lstatSync } from 'node:fs';
 import { copyTree } from '../lib/fs/copy.js';
-import { emptyStats, type LayerContext, type MaterialiseMode, type MaterialiseStats } from './driver.js';
+import { emptyStats, type DiffSource, type LayerContext, type MaterialiseMode, type MaterialiseStats } from './driver.js';
 import { FullTreeDriver } from './fulltree.js';
 
 export class OverlayDriver extends FullTreeDriver {
@@ -25,6 +25,10 @@ export class OverlayDriver extends FullTreeDriver {
 
   override fileRoot(id: string): string {
     return this.isContainerLayer(id) && !lstatSync(this.tree(id), { throwIfNoEntry: false }) ? this.upper(id) : this.tree(id);
+  }
+
+  override containerSource(id: string): DiffSource {
+    return { kind: 'dir', dir: this.upper(id), excludeAufsMeta: false };
   }
 
   override async materialise(id: string, dest: string, mode: MaterialiseMode, ctx: LayerContext): Promise<MaterialiseStats> {

@@ -53,6 +53,8 @@ interface Migrated {
   report: MigrationReport;
   legacyBefore: Map<string, string>;
   legacyAfter: Map<string, string>;
+  /** --dry-run --json before the migration. */
+  audit: { containers: Array<{ name: string; bytes: number }>; layers: Array<{ v1Id: string; size: number; path: string }> };
 }
 
 let work: string, btrfsMount: string;
@@ -83,9 +85,11 @@ before(async () => {
       ],
     }]);
     const legacyBefore = snapshotEntries(root, legacyEntries(d));
+    const dry = runCli(['--root', root, '--dry-run', '--json']);
+    assert.ok(dry.status === 0 || dry.status === 4, `${d} dry run: ${dry.stderr}`);
     const r = runCli(['--root', root, '--json']);
     assert.equal(r.status, 0, `${d}: ${r.stderr}`);
-    roots.set(d, { built, ctr: ctrs.get('keeper')!, report: JSON.parse(r.stdout) as MigrationReport, legacyBefore, legacyAfter: snapshotEntries(root, legacyEntries(d)) });
+    roots.set(d, { built, ctr: ctrs.get('keeper')!, report: JSON.parse(r.stdout) as MigrationReport, audit: JSON.parse(dry.stdout), legacyBefore, legacyAfter: snapshotEntries(root, legacyEntries(d)) });
   }
 });
 
@@ -132,6 +136,17 @@ test('without tar-data, overlay, vfs and btrfs regenerate the same tar from the 
   for (const r of diffIds) assert.equal(r.path, 'B');
   assert.equal(new Set(diffIds.map((r) => r.diffId)).size, 1, JSON.stringify(diffIds.map((r) => r.diffId)));
   assert.equal(layerRow('vfs', 'old-layer').diffId, layerRow('overlay', 'old-layer').diffId);
+});
+
+test('the dry run sizes layers and container data alike on every driver (full trees measured by their changes)', () => {
+  for (const d of DRIVERS.slice(1)) {
+    assert.deepEqual(m(d).audit.containers.map((c) => c.bytes), m('aufs').audit.containers.map((c) => c.bytes), d);
+    for (const n of pathALayers()) {
+      const size = (x: LegacyDriverName) => m(x).audit.layers.find((l) => l.v1Id === m(x).built.ids.get(n))!.size;
+      assert.equal(size(d), size('aufs'), `${d} ${n}`);
+    }
+  }
+  assert.ok(m('aufs').audit.containers[0]!.bytes > 40);
 });
 
 test('Go tar-split asm over every overlay2 diff dir reproduces its DiffID, on every driver', () => {
