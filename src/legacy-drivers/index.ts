@@ -1,6 +1,8 @@
-// Driver detection, as the v1.10-migrator did it: exactly one legacy driver dir with data.
-import { promises as fsp } from 'node:fs';
-import { RootError } from '../discover/records.js';
+// Driver detection, as the v1.10-migrator did it: exactly one legacy driver dir with data. A
+// driver dir counts only when it holds a layer of graph/ (when one can tell): on hosts of Docker
+// ≤ 1.6, vfs/dir/ also holds volume data next to an aufs or overlay graph.
+import { lstatSync, promises as fsp } from 'node:fs';
+import { isV1Id, RootError } from '../discover/records.js';
 import { AufsDriver } from './aufs.js';
 import type { LegacyDriver } from './driver.js';
 import { btrfsDriver, vfsDriver } from './fulltree.js';
@@ -30,15 +32,24 @@ async function nonEmptyDir(p: string): Promise<boolean> {
   return (await fsp.readdir(p)).length > 0;
 }
 
-async function hasData(root: string, name: string): Promise<boolean> {
-  if (name === 'vfs') return nonEmptyDir(`${root}/vfs/dir`);
-  if (name === 'btrfs') return nonEmptyDir(`${root}/btrfs/subvolumes`);
-  return nonEmptyDir(`${root}/${name}`);
+async function hasData(root: string, name: string, graphIds: string[]): Promise<boolean> {
+  const dir = name === 'vfs' ? `${root}/vfs/dir` : name === 'btrfs' ? `${root}/btrfs/subvolumes` : `${root}/${name}`;
+  if (!(await nonEmptyDir(dir))) return false;
+  if (graphIds.length === 0) return true;
+  const make = DRIVERS[name];
+  if (make) {
+    const d = make(root);
+    for (const id of graphIds) if (await d.has(id)) return true;
+    return false;
+  }
+  if (name === 'devicemapper') return graphIds.some((id) => lstatSync(`${dir}/metadata/${id}`, { throwIfNoEntry: false }) !== undefined);
+  return true; // zfs keeps datasets elsewhere: a non-empty zfs/ is all there is to see
 }
 
 export async function detectDriver(root: string, wanted?: string): Promise<LegacyDriver> {
+  const graphIds = (await fsp.readdir(`${root}/graph`).catch(() => [] as string[])).filter(isV1Id);
   const found: string[] = [];
-  for (const d of KNOWN_DRIVERS) if (await hasData(root, d)) found.push(d);
+  for (const d of KNOWN_DRIVERS) if (await hasData(root, d, graphIds)) found.push(d);
   let name: string;
   if (wanted) {
     if (!found.includes(wanted)) throw new RootError(root, `--driver ${wanted} given but the root holds no ${wanted} data (found: ${found.join(', ') || 'none'})`);

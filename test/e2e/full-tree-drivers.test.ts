@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleSpec } from '../../samples/sample-spec.js';
 import { buildLegacyRoot, sha256File, type BuiltRoot, type LayerSpec, type LegacyDriverName, type RootSpec } from '../helpers/legacy-root.js';
@@ -217,8 +217,7 @@ for (const d of ['overlay', 'vfs', 'btrfs'] as const) {
 
 test('several legacy drivers in one root are refused until --driver picks one', () => {
   const root = m('vfs').built.root;
-  const extra = join(root, 'overlay', 'x'.repeat(64), 'root');
-  mkdirSync(extra, { recursive: true });
+  mkdirSync(join(root, 'overlay', m('vfs').built.ids.get('base')!, 'root'), { recursive: true });
   try {
     const r = runCli(['--root', root, '--dry-run']);
     assert.equal(r.status, 1);
@@ -232,11 +231,25 @@ test('several legacy drivers in one root are refused until --driver picks one', 
   }
 });
 
+test('volume data under vfs/dir (Docker ≤ 1.6) does not make an overlay root look like a second driver', () => {
+  const root = m('overlay').built.root;
+  mkdirSync(join(root, 'vfs', 'dir', 'f'.repeat(64)), { recursive: true });
+  writeFileSync(join(root, 'vfs', 'dir', 'f'.repeat(64), 'data.db'), 'volume');
+  try {
+    const r = runCli(['--root', root, '--dry-run', '--json']);
+    assert.equal(JSON.parse(r.stdout).summary.driver, 'overlay', r.stdout.slice(0, 2000));
+  } finally {
+    rmSync(join(root, 'vfs'), { recursive: true });
+  }
+});
+
 test('devicemapper and zfs roots are refused with one line that says what to do instead', () => {
   for (const d of ['devicemapper', 'zfs']) {
     const root = join(work, `${d}-root`);
     mkdirSync(join(root, 'graph', 'a'.repeat(64)), { recursive: true });
     mkdirSync(join(root, d, 'metadata'), { recursive: true });
+    // devicemapper's per-device record (devInfo); zfs keeps nothing but a non-empty zfs/
+    writeFileSync(join(root, d, 'metadata', 'a'.repeat(64)), '{"device_id":7,"size":10737418240,"transaction_id":8,"initialized":false,"deleted":false}');
     const r = runCli(['--root', root]);
     assert.equal(r.status, 1, d);
     const lines = r.stderr.trim().split('\n').filter((l) => l.includes('error'));
