@@ -4,7 +4,6 @@
 import { promises as fsp } from 'node:fs';
 import { EscapeError } from '../lib/fs/confined.js';
 import { checksumPathA } from './pathA.js';
-import { checksumPathB } from './pathB.js';
 import type { ChecksumJob, LayerDigest } from './types.js';
 
 export class LayerError extends Error {
@@ -28,6 +27,9 @@ export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => vo
   }
   try {
     await fsp.rm(job.pathBOut, { force: true }); // a torn leftover of a killed run
+    // Loaded on first use: the tar generator and change walk double a worker's start-up time,
+    // and most layers never need them.
+    const { checksumPathB } = await import('./pathB.js');
     const b = await checksumPathB(job.source, job.pathBOut, onBytes);
     return { v1Id: job.v1Id, ...b, path: 'B', tarSplit: job.pathBOut, fallbackReason, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {

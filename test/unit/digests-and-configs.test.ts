@@ -21,6 +21,15 @@ test('CRC-64 is Go crc64.ISO, big-endian, incremental (formats.md §5.3 vectors)
   const inc = new Crc64();
   for (let i = 0; i < data.length; i += 7) inc.update(data.subarray(i, i + 7));
   assert.deepEqual(inc.digest(), crc64(data));
+  // Interleaved checksums share one WASM hasher per thread: each keeps its own state.
+  const a = new Crc64(), b = new Crc64(), empty = new Crc64();
+  for (let i = 0; i < data.length; i += 100) {
+    a.update(data.subarray(i, i + 100));
+    b.update(Buffer.from('123456789').subarray(0, i === 0 ? 9 : 0));
+  }
+  assert.equal(empty.digest().toString('base64'), 'AAAAAAAAAAA=');
+  assert.equal(b.digest().toString('hex'), 'b90956c775a41001');
+  assert.deepEqual(a.digest(), crc64(data));
 });
 
 test('the empty layer DiffID is sha256 of 1024 zero bytes, and ssri verifies known digests', () => {

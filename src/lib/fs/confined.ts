@@ -67,8 +67,8 @@ export class ConfinedRoot {
     return st;
   }
 
-  /** Open a regular file named by a tar-split entry (latin1 bytes); returns a file descriptor. */
-  openFile(name: string): number {
+  /** Open a regular file named by a tar-split entry (latin1 bytes); returns the descriptor and size. */
+  openFile(name: string): { fd: number; size: number } {
     const path = this.resolve(name);
     let fd: number;
     try {
@@ -77,10 +77,11 @@ export class ConfinedRoot {
       if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
       throw fileError(name, e);
     }
-    if (!fstatSync(fd).isFile()) {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
       closeSync(fd);
       throw new Error(`${JSON.stringify(name)}: not a regular file`);
     }
-    return fd;
+    return { fd, size: st.size };
   }
 }

@@ -43,14 +43,18 @@ export async function assemble(
     }
     size += e.size;
     if (e.size === 0) continue;
-    const fd = root.openFile(latin1(e.name));
+    const { fd, size: onDisk } = root.openFile(latin1(e.name));
     const crc = new Crc64();
     try {
-      // Blocking reads: assembly runs in a worker thread (see ConfinedRoot). A read shorter than
-      // the entry's size is followed by one more, so a file of exactly `size` bytes costs two.
-      for (;;) {
-        const bytesRead = readSync(fd, buf, 0, CHUNK, null);
-        if (bytesRead === 0) break;
+      // Go copies the whole file and compares CRCs; a file whose size differs from the entry's
+      // can only fail that comparison, so it fails here without being read. Otherwise exactly
+      // `size` bytes are read (no extra read to see EOF). Blocking reads: assembly runs in a
+      // worker thread (see ConfinedRoot).
+      if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
+      for (let left = e.size; left > 0; ) {
+        const bytesRead = readSync(fd, buf, 0, Math.min(CHUNK, left), null);
+        if (bytesRead === 0) throw new CrcMismatchError(e.name.toString('utf8')); // shrank since fstat
+        left -= bytesRead;
         const chunk = buf.subarray(0, bytesRead);
         crc.update(chunk);
         sink(chunk);
