@@ -16,7 +16,8 @@ if (kind === 'checksum') {
   const r = await runChecksums(
     ids.map((id) => ({
       v1Id: id, tarData: join(root, 'graph', id, 'tar-data.json.gz'), fileRoot: join(root, 'aufs/diff', id),
-      source: { kind: 'dir', dir: join(root, 'aufs/diff', id), excludeAufsMeta: true }, pathBOut: join(scratch, `${id}.json.gz`), weight: 0,
+      source: { kind: 'dir', dir: join(root, 'aufs/diff', id), excludeAufsMeta: true }, pathBOut: join(scratch, `${id}.json.gz`),
+      weight: Number(readFileSync(join(root, 'graph', id, 'layersize'), 'utf8')),
     })),
     workers,
   );

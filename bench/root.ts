@@ -1,5 +1,5 @@
 // Benchmark roots: generated from a seed, cached under the OS temp dir, built the way a legacy
-// host has them (GNU tar layer → aufs/diff extraction, Go tar-split disasm as tar-data).
+// host has them (files in aufs/diff, the GNU tar stream of each described by Go tar-split disasm).
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,10 +53,42 @@ export function mixSpec(scale: number): Array<{ name: string; sizes: number[] }>
   ];
 }
 
+/** 100 small layers in one chain (per-layer overhead). */
+export function chainSpec(layers = 100): Array<{ name: string; sizes: number[] }> {
+  return Array.from({ length: layers }, (_, i) => ({ name: `chain-${i}`, sizes: Array.from({ length: 10 }, (_, j) => 1024 + ((i * 31 + j * 7) % 3072)) }));
+}
+
+/** One huge single-file layer (memory). */
+export function bigSpec(gib = 4): Array<{ name: string; sizes: number[] }> {
+  return [{ name: `one-${gib}g-file`, sizes: [gib * 2 ** 30] }];
+}
+
 export function benchRoot(scale: number, seed = 1): BenchRoot {
-  const dir = join(tmpdir(), `cas-bench-mix-s${scale}-seed${seed}`);
+  return layeredRoot(`mix-s${scale}`, mixSpec(scale), seed);
+}
+
+const BIG_FILE = 64 << 20;
+
+/** Write `size` reproducible bytes; past BIG_FILE one random MiB is repeated with a counter (hashing cost does not depend on content). */
+function writeData(p: string, size: number, rng: Rng, chunk: Buffer): void {
+  const fd = openSync(p, 'w');
+  if (size > BIG_FILE) rng.fill(chunk);
+  for (let left = size, n = 0; left > 0; left -= chunk.length, n++) {
+    if (size > BIG_FILE) chunk.writeUInt32LE(n, 0);
+    else rng.fill(chunk);
+    writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+  }
+  closeSync(fd);
+}
+
+/**
+ * A legacy aufs root whose layers hold files of the given sizes, in one chain, cached as
+ * `cas-bench-<name>-seed<seed>` under the OS temp dir. Layer files are written straight into
+ * aufs/diff and described by GNU tar piped into the Go tar-split disasm (no tar kept on disk).
+ */
+export function layeredRoot(name: string, spec: Array<{ name: string; sizes: number[] }>, seed = 1): BenchRoot {
+  const dir = join(tmpdir(), `cas-bench-${name}-seed${seed}`);
   const root = join(dir, 'docker');
-  const spec = mixSpec(scale);
   const layers = spec.map((l) => ({ name: l.name, files: l.sizes.length, bytes: l.sizes.reduce((a, b) => a + b, 0) }));
   const result = { root, layers, bytes: layers.reduce((a, l) => a + l.bytes, 0) };
   if (existsSync(join(dir, 'complete'))) return result;
@@ -67,26 +99,15 @@ export function benchRoot(scale: number, seed = 1): BenchRoot {
   let parent: string | undefined;
   for (const l of spec) {
     const id = v1IdFor(`bench ${l.name} ${seed}`);
-    const tree = join(dir, 'tree', l.name);
-    l.sizes.forEach((size, i) => {
-      const p = join(tree, `d${Math.floor(i / 500)}`, `f${i}`);
-      mkdirSync(join(p, '..'), { recursive: true });
-      const fd = openSync(p, 'w');
-      for (let left = size; left > 0; left -= chunk.length) {
-        rng.fill(chunk);
-        writeSync(fd, chunk, 0, Math.min(left, chunk.length));
-      }
-      closeSync(fd);
-    });
-    const tar = join(dir, `${l.name}.tar`);
-    execFileSync('tar', ['--numeric-owner', '-cf', tar, '-C', tree, '.']);
-    rmSync(tree, { recursive: true });
     const diff = join(root, 'aufs/diff', id);
-    mkdirSync(diff);
-    execFileSync('tar', ['--numeric-owner', '-xpf', tar, '-C', diff]);
+    l.sizes.forEach((size, i) => {
+      const p = join(diff, `d${Math.floor(i / 500)}`, `f${i}`);
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeData(p, size, rng, chunk);
+    });
     mkdirSync(join(root, 'graph', id));
-    execFileSync('tar-split', ['disasm', '--no-stdout', '--output', join(root, 'graph', id, 'tar-data.json.gz'), tar], { stdio: 'ignore' });
-    rmSync(tar);
+    const out = join(root, 'graph', id, 'tar-data.json.gz');
+    execFileSync('bash', ['-c', 'set -o pipefail; tar --numeric-owner -cf - -C "$1" . | tar-split disasm --no-stdout --output "$2" - >/dev/null 2>&1', 'x', diff, out]);
     writeFileSync(join(root, 'graph', id, 'json'), JSON.stringify({ id, ...(parent ? { parent } : {}), created: '2015-11-01T00:00:00Z', docker_version: '1.9.1', container_config: { Cmd: ['bench'] } }));
     writeFileSync(join(root, 'graph', id, 'layersize'), String(l.sizes.reduce((a, b) => a + b, 0)));
     parent = id;
