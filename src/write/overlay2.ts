@@ -1,7 +1,7 @@
 // overlay2 driver directories (formats.md §4.7): <cacheId>/{diff,link,lower,work,committed}
 // and l/<linkId> -> ../<cacheId>/diff.
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import { mkdirMode, writeNew } from './files.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -44,7 +44,7 @@ export function lowersOf(parentLinkId: string | undefined, parentLowers: string[
 export async function finishLayerDir(driverRoot: string, l: Overlay2Layer, lowers: string[]): Promise<void> {
   const dir = `${driverRoot}/${l.cacheId}`;
   await writeNew(`${dir}/link`, l.linkId, 0o644);
-  await fsp.symlink(`../${l.cacheId}/diff`, `${driverRoot}/l/${l.linkId}`);
+  symlinkSync(`../${l.cacheId}/diff`, `${driverRoot}/l/${l.linkId}`);
   if (lowers.length > 0) {
     if (lowers.length > MAX_LOWERS) throw new Error(`layer ${l.cacheId} would have ${lowers.length} lower layers; overlay2 allows ${MAX_LOWERS}`);
     await writeNew(`${dir}/lower`, lowers.join(':'), 0o644);
