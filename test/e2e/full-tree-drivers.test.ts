@@ -42,6 +42,8 @@ const DRIVERS: LegacyDriverName[] = ['aufs', 'overlay', 'vfs', 'btrfs'];
 const CHAINS = {
   'busybox:latest': ['base', 'config', 'cmd'],
   'example.com:5000/team/app:1.0': ['base', 'config', 'cmd', 'old-layer'],
+  'user/tool:v1': ['base', 'tool', 'tool-cmd'],
+  'user/tool:v2': ['base', 'tool', 'tool-cmd2'],
   'user/tool:extra': ['base', 'tool', 'tool-extra'],
   'retype:a': ['base', 'config', 'cmd', 'retype'],
   'retype:b': ['base', 'config', 'cmd', 'retype-b'],
