@@ -17,7 +17,7 @@ export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => vo
   let fallbackReason = 'no tar-data.json.gz';
   if (job.tarData) {
     try {
-      const a = await checksumPathA(job.tarData, job.fileRoot, onBytes);
+      const a = await checksumPathA(job.tarData, job.fileRoot, onBytes, job.crcHelper ?? false);
       return { v1Id: job.v1Id, ...a, path: 'A', tarSplit: job.tarData, seconds: (performance.now() - t0) / 1000 };
     } catch (e) {
       if (e instanceof EscapeError) throw new LayerError(job.v1Id, `${job.tarData} entry ${e.message}`, 'refusing to read outside the layer', true);

@@ -4,14 +4,14 @@ import { ConfinedRoot } from '../lib/fs/confined.js';
 import { assemble } from '../lib/tarsplit/assemble.js';
 import { openTarSplit, readEntries } from '../lib/tarsplit/reader.js';
 
-export async function checksumPathA(tarData: string, fileRoot: string, onBytes: (n: number) => void) {
+export async function checksumPathA(tarData: string, fileRoot: string, onBytes: (n: number) => void, crcHelper = false) {
   const sha = createHash('sha256');
   const input = openTarSplit(tarData);
   try {
     const r = await assemble(readEntries(input), new ConfinedRoot(fileRoot), (chunk) => {
       sha.update(chunk);
       onBytes(chunk.length);
-    });
+    }, { crcHelper });
     return { diffId: 'sha256:' + sha.digest('hex'), size: r.size, bytes: r.bytes };
   } finally {
     input.destroy();

@@ -40,7 +40,9 @@ export async function runChecksums(
         return;
       }
       const { weight: _w, ...plain } = job;
-      w.postMessage(plain);
+      // The last job keeps a second core busy with its big files' CRC-64: once the other workers
+      // finish, nothing else would use it. Earlier jobs leave the cores to the other workers.
+      w.postMessage({ ...plain, crcHelper: queue.length === 0 && workers > 1 });
     };
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./worker.js', import.meta.url));

@@ -13,6 +13,8 @@ export interface ChecksumJob {
   pathBOut: string;
   /** verify: a Path A failure is the answer, never a reason to regenerate. */
   noFallback?: boolean;
+  /** Compute big files' CRC-64 on a helper thread: set by the pool for the last job, when cores would otherwise idle. */
+  crcHelper?: boolean;
 }
 
 export interface LayerDigest {

@@ -1,6 +1,7 @@
 // Reassembly of a tar stream from tar-split entries and a file root (formats.md §5.5).
 import { closeSync, readSync } from 'node:fs';
 import { Crc64 } from '../crc64/crc64.js';
+import { CrcOffload } from '../crc64/offload.js';
 import { latin1 } from '../fs/gopath.js';
 import type { ConfinedRoot } from '../fs/confined.js';
 import { FILE_TYPE, type Entry } from './entry.js';
@@ -20,6 +21,8 @@ export interface AssembleResult {
 }
 
 const CHUNK = 1 << 20;
+/** Files from this size on have their CRC-64 computed on a helper thread (crc64/offload.ts). */
+export const OFFLOAD_MIN = 32 << 20;
 
 /**
  * Feed the reassembled tar stream to `sink` chunk by chunk. The sink must consume each chunk
@@ -30,6 +33,7 @@ export async function assemble(
   entries: AsyncIterable<Entry>,
   root: ConfinedRoot,
   sink: (chunk: Buffer) => void,
+  opts: { crcHelper?: boolean } = {},
 ): Promise<AssembleResult> {
   const buf = Buffer.allocUnsafe(CHUNK);
   let size = 0, bytes = 0, files = 0;
@@ -44,27 +48,54 @@ export async function assemble(
     size += e.size;
     if (e.size === 0) continue;
     const { fd, size: onDisk } = root.openFile(latin1(e.name));
-    const crc = new Crc64();
+    let digest: Buffer;
     try {
       // Go copies the whole file and compares CRCs; a file whose size differs from the entry's
       // can only fail that comparison, so it fails here without being read. Otherwise exactly
       // `size` bytes are read (no extra read to see EOF). Blocking reads: assembly runs in a
       // worker thread (see ConfinedRoot).
       if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
-      for (let left = e.size; left > 0; ) {
-        const bytesRead = readSync(fd, buf, 0, Math.min(CHUNK, left), null);
-        if (bytesRead === 0) throw new CrcMismatchError(e.name.toString('utf8')); // shrank since fstat
-        left -= bytesRead;
-        const chunk = buf.subarray(0, bytesRead);
-        crc.update(chunk);
-        sink(chunk);
-        bytes += bytesRead;
-      }
+      if (opts.crcHelper && e.size >= OFFLOAD_MIN) digest = copyOffloaded(fd, e.size, e.name, sink);
+      else digest = copyHere(fd, e.size, e.name, buf, sink);
+      bytes += e.size;
     } finally {
       closeSync(fd);
     }
     files++;
-    if (!e.payload || !crc.digest().equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
+    if (!e.payload || !digest.equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
   }
   return { size, bytes, files };
 }
+
+function copyHere(fd: number, size: number, name: Buffer, buf: Buffer, sink: (chunk: Buffer) => void): Buffer {
+  const crc = new Crc64();
+  for (let left = size; left > 0; ) {
+    const bytesRead = readSync(fd, buf, 0, Math.min(CHUNK, left), null);
+    if (bytesRead === 0) throw new CrcMismatchError(name.toString('utf8')); // shrank since fstat
+    left -= bytesRead;
+    const chunk = buf.subarray(0, bytesRead);
+    crc.update(chunk);
+    sink(chunk);
+  }
+  return crc.digest();
+}
+
+/** The same with the CRC on the helper thread while this thread feeds the sink (SHA-256). */
+function copyOffloaded(fd: number, size: number, name: Buffer, sink: (chunk: Buffer) => void): Buffer {
+  const off = CrcOffload.get();
+  try {
+    for (let left = size; left > 0; ) {
+      const slot = off.slot();
+      const bytesRead = readSync(fd, slot, 0, Math.min(slot.length, left), null);
+      if (bytesRead === 0) throw new CrcMismatchError(name.toString('utf8'));
+      left -= bytesRead;
+      off.submit(bytesRead);
+      sink(slot.subarray(0, bytesRead));
+    }
+  } catch (e) {
+    off.finish(); // leave the helper ready for the next file
+    throw e;
+  }
+  return off.finish();
+}
+
