@@ -1,6 +1,6 @@
 // Go filepath.Walk order: depth-first pre-order, each directory's entries sorted byte-wise,
 // symlinks not followed, the root itself not yielded. Names are latin1 strings (every byte kept).
-import { promises as fsp, type BigIntStats } from 'node:fs';
+import { promises as fsp, readdirSync, type BigIntStats } from 'node:fs';
 import { bytesOf, latin1 } from './gopath.js';
 
 export interface WalkEntry {
@@ -13,6 +13,12 @@ export interface WalkEntry {
 
 export function joinAbs(root: Buffer | string, rel: string): Buffer {
   return Buffer.concat([typeof root === 'string' ? Buffer.from(root) : root, Buffer.from('/'), bytesOf(rel)]);
+}
+
+export function readdirSortedSync(dir: Buffer): string[] {
+  const names = readdirSync(dir, { encoding: 'buffer' }) as Buffer[];
+  names.sort(Buffer.compare);
+  return names.map(latin1);
 }
 
 export async function readdirSorted(dir: Buffer): Promise<string[]> {
