@@ -1,6 +1,7 @@
 // Docker 20.10's metadata stores (formats.md §4.2–§4.6): layerdb, imagedb, distribution and
 // repositories.json, with the exact bytes and modes dockerd writes.
-import { promises as fsp } from 'node:fs';
+import { chmodSync, copyFileSync, renameSync, rmSync } from 'node:fs';
+// Synchronous file calls: see files.ts.
 import { hexOf, type ChainID, type Digest, type DiffID, type ImageID } from '../lib/digest/digest.js';
 import { GoMap, GoStruct, marshal, type GoValue } from '../lib/gojson/encode.js';
 import { mkdirMode, mkdirpMode, writeNew } from './files.js';
@@ -35,9 +36,9 @@ export async function writeLayer(imageRoot: string, l: LayerRecord): Promise<voi
   await writeNew(`${dir}/size`, String(l.size), 0o644);
   await writeNew(`${dir}/cache-id`, l.cacheId, 0o644);
   if (l.parent) await writeNew(`${dir}/parent`, l.parent, 0o644);
-  if (l.ownTarSplit) await fsp.rename(l.tarSplit, `${dir}/tar-split.json.gz`);
-  else await fsp.copyFile(l.tarSplit, `${dir}/tar-split.json.gz`);
-  await fsp.chmod(`${dir}/tar-split.json.gz`, 0o644);
+  if (l.ownTarSplit) renameSync(l.tarSplit, `${dir}/tar-split.json.gz`);
+  else copyFileSync(l.tarSplit, `${dir}/tar-split.json.gz`);
+  chmodSync(`${dir}/tar-split.json.gz`, 0o644);
 }
 
 export async function writeImage(imageRoot: string, imageId: ImageID, config: Buffer, parent?: ImageID): Promise<void> {
@@ -51,7 +52,7 @@ export async function writeImage(imageRoot: string, imageId: ImageID, config: Bu
   await mkdirMode(meta, 0o700).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'EEXIST') throw e;
   });
-  await fsp.rm(`${meta}/parent`, { force: true });
+  rmSync(`${meta}/parent`, { force: true });
   await writeNew(`${meta}/parent`, parent, 0o600);
 }
 

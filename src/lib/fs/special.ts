@@ -77,6 +77,26 @@ export async function listXattrs(p: Buffer | string): Promise<Map<string, Buffer
   return out;
 }
 
+/** listXattrs without a thread-pool round trip; undefined when the path is not UTF-8 (use listXattrs). */
+export function listXattrsSync(p: Buffer | string): Map<string, Buffer> | undefined {
+  const path = utf8Path(p);
+  if (path === undefined) return undefined;
+  const out = new Map<string, Buffer>();
+  for (const name of xattr.listAttributesSync(path)) {
+    const v = xattr.getAttributeSync(path, name);
+    if (v) out.set(name, v);
+  }
+  return out;
+}
+
+/** setXattr without a thread-pool round trip; false when the path is not UTF-8 (use setXattr). */
+export function setXattrSync(p: Buffer | string, name: string, value: Buffer | string): boolean {
+  const path = utf8Path(p);
+  if (path === undefined) return false;
+  xattr.setAttributeSync(path, name, value);
+  return true;
+}
+
 export async function getXattr(p: Buffer | string, name: string): Promise<Buffer | undefined> {
   const path = utf8Path(p);
   if (path === undefined) return (await listXattrs(p)).get(name);
