@@ -2,7 +2,7 @@
 // (formats.md §1.8). Materialising an overlay2 diff dir is a walk that hardlinks every
 // non-directory, recreates directories, and converts whiteouts (§4.8, §6.2).
 import { linkSync, lstatSync, mkdirSync, promises as fsp } from 'node:fs';
-import { cloneOrCopy, copyEntry, copyMeta } from '../lib/fs/copy.js';
+import { copyKeepingLinks, copyMeta } from '../lib/fs/copy.js';
 import { joinAbs, readdirSortedSync } from '../lib/fs/walk.js';
 import { mknod, setXattr } from '../lib/fs/special.js';
 import type { V1Id } from '../discover/records.js';
@@ -108,15 +108,9 @@ async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, dept
         if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
       }
     }
-    const first = st.nlink > 1n ? w.copiedInodes.get(st.ino) : undefined;
-    if (first) {
-      await fsp.link(first, d);
-      continue;
-    }
-    const how = w.mode === 'link' ? await cloneOrCopy(s, d, st) : (await copyEntry(s, d, st), 'copied');
-    if (st.nlink > 1n) w.copiedInodes.set(st.ino, d);
+    const how = await copyKeepingLinks(s, d, st, w.copiedInodes, w.mode === 'link');
     if (how === 'cloned') stats.cloned++;
-    else {
+    else if (how === 'copied') {
       stats.copied++;
       if (st.isFile()) stats.copiedBytes += Number(st.size);
     }

@@ -4,7 +4,7 @@
 // (char 0:0). The change walk never yields opaque directories (formats.md §6.2).
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import { changesDirs } from '../lib/archive/changes.js';
-import { copyEntry, copyMeta } from '../lib/fs/copy.js';
+import { copyKeepingLinks, copyMeta } from '../lib/fs/copy.js';
 import { mknod } from '../lib/fs/special.js';
 import { joinAbs } from '../lib/fs/walk.js';
 import { emptyStats, type MaterialiseStats } from './driver.js';
@@ -31,13 +31,7 @@ export async function diffFromChanges(tree: string, parentTree: string, dest: st
       continue;
     }
     stats.files++;
-    const first = st.nlink > 1n ? inodes.get(st.ino) : undefined;
-    if (first) {
-      await fsp.link(first, d);
-      continue;
-    }
-    await copyEntry(s, d, st);
-    if (st.nlink > 1n) inodes.set(st.ino, d);
+    if ((await copyKeepingLinks(s, d, st, inodes)) !== 'copied') continue;
     stats.copied++;
     if (st.isFile()) stats.copiedBytes += Number(st.size);
   }

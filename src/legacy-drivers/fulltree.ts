@@ -25,12 +25,13 @@ export class FullTreeDriver implements LegacyDriver {
     return this.tree(id);
   }
 
-  diffSource(id: V1Id, parent?: V1Id): DiffSource {
+  /** Image and container layers alike: the tree, or its changes against the parent's tree. */
+  diffSource(id: V1Id | string, parent?: string): DiffSource {
     return { kind: 'naive', dir: this.tree(id), parentDir: parent === undefined ? undefined : this.tree(parent) };
   }
 
   containerSource(id: string, parent?: string): DiffSource {
-    return { kind: 'naive', dir: this.tree(id), parentDir: parent === undefined ? undefined : this.tree(parent) };
+    return this.diffSource(id, parent);
   }
 
   async materialise(id: string, dest: string, _mode: MaterialiseMode, ctx: LayerContext): Promise<MaterialiseStats> {

@@ -51,6 +51,24 @@ export async function cloneOrCopy(src: Buffer, dst: Buffer, st: BigIntStats): Pr
 }
 
 /**
+ * Copy a non-directory, keeping hard links within one copied layer: a second name of an inode
+ * already copied (`inodes`: source inode → first copy) becomes a hard link to that copy.
+ * `share`: cloneOrCopy (image layers, data shared where possible) or copyEntry (a private copy).
+ */
+export async function copyKeepingLinks(
+  src: Buffer, dst: Buffer, st: BigIntStats, inodes: Map<bigint, Buffer>, share = false,
+): Promise<'relinked' | 'cloned' | 'copied'> {
+  const first = st.nlink > 1n ? inodes.get(st.ino) : undefined;
+  if (first) {
+    await fsp.link(first, dst);
+    return 'relinked';
+  }
+  const how = share ? await cloneOrCopy(src, dst, st) : (await copyEntry(src, dst, st), 'copied' as const);
+  if (st.nlink > 1n) inodes.set(st.ino, dst);
+  return how;
+}
+
+/**
  * Copy the tree `src` to `dst` (which must not exist) verbatim: every entry type, xattrs
  * included, hard links within the tree kept as hard links. Returns regular-file bytes copied.
  */
@@ -67,14 +85,7 @@ export async function copyTree(src: Buffer, dst: Buffer): Promise<{ entries: num
         await dir(cs, cd, cst);
         continue;
       }
-      const first = cst.nlink > 1n ? inodes.get(cst.ino) : undefined;
-      if (first) {
-        await fsp.link(first, cd);
-        continue;
-      }
-      await copyEntry(cs, cd, cst);
-      if (cst.nlink > 1n) inodes.set(cst.ino, cd);
-      if (cst.isFile()) out.bytes += Number(cst.size);
+      if ((await copyKeepingLinks(cs, cd, cst, inodes)) === 'copied' && cst.isFile()) out.bytes += Number(cst.size);
     }
     await copyMeta(s, d, st); // last: creating children changed the times
   };
