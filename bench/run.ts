@@ -78,9 +78,6 @@ async function main(): Promise<void> {
   await goBaseline(br.root);
   const base = await goBaseline(br.root);
   const ours = phase('checksum', br.root, cores);
-  // Cold: the page cache emptied before each side (skipped without root).
-  const cold = dropCaches() ? { base: await goBaseline(br.root), ours: dropCaches() ? phase('checksum', br.root, cores).seconds : NaN } : undefined;
-  if (cold) await goBaseline(br.root); // warm again for the rest
   const scaling = [1, ...(cores > 1 ? [cores] : [])].map((w) => ({ workers: w, ...phase('checksum', br.root, w) }));
   const target = join(br.root, '..', 'migrated');
   rmSync(target, { recursive: true, force: true });
@@ -105,6 +102,9 @@ async function main(): Promise<void> {
   const bigSum = phase('checksum', big.root, cores);
   const bigTarget = join(big.root, '..', 'migrated');
   rmSync(bigTarget, { recursive: true, force: true });
+  // Cold, last (it empties the page cache every other figure relies on): the cache dropped
+  // before each side; skipped without root.
+  const cold = dropCaches() ? { base: await goBaseline(br.root), ours: dropCaches() ? phase('checksum', br.root, cores).seconds : NaN } : undefined;
   const bigFull = phase('migrate', big.root, cores, bigTarget);
   rmSync(bigTarget, { recursive: true, force: true });
   const tarBytes = ours.bytes;
