@@ -3,11 +3,11 @@
 // from the layer's full tree — regular files (and every other non-directory) hardlinked, so
 // image layers cost no extra disk — and whiteouts come from the ".wh." names (formats.md §6.3,
 // §4.8). The result is what 20.10 would extract from that tar, with file payloads shared.
-import { promises as fsp, type BigIntStats } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { cloneOrCopy, copyMeta } from '../lib/fs/copy.js';
 import { relativeInRoot, latin1, bytesOf } from '../lib/fs/gopath.js';
 import { mknod, setXattr } from '../lib/fs/special.js';
-import { joinAbs } from '../lib/fs/walk.js';
+import { joinAbs, lstatOrNone } from '../lib/fs/walk.js';
 import { TYPE_BLOCK, TYPE_CHAR, TYPE_DIR, TYPE_FIFO, TYPE_LINK, TYPE_OLDREG, TYPE_REG, TYPE_SYMLINK } from '../lib/tar/header.js';
 import { headersOf, type SplitHeader } from '../lib/tarsplit/headers.js';
 import { openTarSplit, readEntries } from '../lib/tarsplit/reader.js';
@@ -16,13 +16,6 @@ import { emptyStats, type MaterialiseStats } from './driver.js';
 const WH = '.wh.';
 const WH_META = '.wh..wh.';
 const WH_OPQ = '.wh..wh..opq';
-
-async function lstatOrNone(p: Buffer): Promise<BigIntStats | undefined> {
-  return fsp.lstat(p, { bigint: true }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
-    throw e;
-  });
-}
 
 export class LayerTreeError extends Error {
   constructor(readonly path: string, message: string) {

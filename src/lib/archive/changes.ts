@@ -5,7 +5,7 @@
 // also skips times of block devices and sockets, ancestors emitted as Modify).
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import { getXattr } from '../fs/special.js';
-import { joinAbs, readdirSorted } from '../fs/walk.js';
+import { joinAbs, lstatOrNone, readdirSorted } from '../fs/walk.js';
 
 export type ChangeKind = 'add' | 'modify' | 'delete';
 
@@ -26,15 +26,6 @@ const S_IFDIR = 0o040000n;
 
 async function capability(abs: Buffer): Promise<Buffer | undefined> {
   return getXattr(abs, 'security.capability').catch(() => undefined);
-}
-
-async function lstatOrNone(p: Buffer): Promise<BigIntStats | undefined> {
-  try {
-    return await fsp.lstat(p, { bigint: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
 }
 
 /** Step 1: both trees, with names that share an inode on the same device left out of both. */

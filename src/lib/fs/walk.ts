@@ -15,6 +15,17 @@ export function joinAbs(root: Buffer | string, rel: string): Buffer {
   return Buffer.concat([typeof root === 'string' ? Buffer.from(root) : root, Buffer.from('/'), bytesOf(rel)]);
 }
 
+/** lstat, or undefined when nothing is at that path (ENOENT, or a non-directory on the way). */
+export async function lstatOrNone(p: Buffer | string): Promise<BigIntStats | undefined> {
+  try {
+    return await fsp.lstat(p, { bigint: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
 export function readdirSortedSync(dir: Buffer): string[] {
   const names = readdirSync(dir, { encoding: 'buffer' }) as Buffer[];
   names.sort(Buffer.compare);
