@@ -74,20 +74,21 @@ function writeData(p: string, size: number, rng: Rng, chunk: Buffer): void {
   const fd = openSync(p, 'w');
   if (size > BIG_FILE) rng.fill(chunk);
   for (let left = size, n = 0; left > 0; left -= chunk.length, n++) {
+    const len = Math.min(left, chunk.length);
     if (size > BIG_FILE) chunk.writeUInt32LE(n, 0);
-    else rng.fill(chunk);
-    writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+    else rng.fill(chunk.subarray(0, len + 7 - ((len + 7) % 8))); // only the bytes written: filling 1 MiB per small file made scale 1 take many minutes
+    writeSync(fd, chunk, 0, len);
   }
   closeSync(fd);
 }
 
 /**
  * A legacy aufs root whose layers hold files of the given sizes, in one chain, cached as
- * `cas-bench-<name>-seed<seed>` under the OS temp dir. Layer files are written straight into
+ * `cas-bench-<name>-seed<seed>-v2` under the OS temp dir. Layer files are written straight into
  * aufs/diff and described by GNU tar piped into the Go tar-split disasm (no tar kept on disk).
  */
 export function layeredRoot(name: string, spec: Array<{ name: string; sizes: number[] }>, seed = 1): BenchRoot {
-  const dir = join(tmpdir(), `cas-bench-${name}-seed${seed}`);
+  const dir = join(tmpdir(), `cas-bench-${name}-seed${seed}-v2`);
   const root = join(dir, 'docker');
   const layers = spec.map((l) => ({ name: l.name, files: l.sizes.length, bytes: l.sizes.reduce((a, b) => a + b, 0) }));
   const result = { root, layers, bytes: layers.reduce((a, l) => a + l.bytes, 0) };
