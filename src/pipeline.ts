@@ -12,6 +12,7 @@ import { createStaging, discardStaging, existingLayout, finishCommit, isEnvironm
 import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal } from './write/journal.js';
 import { promises as fsp } from 'node:fs';
 import { writeLayout, type OwnedLayer } from './write/layout.js';
+import { DiffWriter } from './write/diffs.js';
 import { linkIdFor, lowersOf } from './write/overlay2.js';
 import { verifyLayout } from './verify/layout.js';
 import { changesSince } from './write/rollback.js';
@@ -74,6 +75,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   const tDiscover = now();
 
   const staging = await createStaging(target);
+  // cacheId = v1Id (docs/formats.md): known before any DiffID, so diff dirs can be written early.
+  const diffs = new DiffWriter(staging, driver, (v1Id) => v1Id);
   let committing: Journal;
   try {
     emit({ kind: 'phase', phase: 'checksum' });
@@ -90,6 +93,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       {
         onBytes: (_id, bytes) => emit({ kind: 'bytes', bytes }),
         onDone: (d) => {
+          diffs.add(d.v1Id, d.tarSplit);
           emit({ kind: 'layer-checksummed', v1Id: d.v1Id, diffId: d.diffId, path: d.path, seconds: d.seconds });
           if (d.path === 'B' && d.fallbackReason && legacy.layers.get(d.v1Id as V1Id)?.tarData)
             warn({ v1Id: d.v1Id, file: legacy.layers.get(d.v1Id as V1Id)!.tarData, message: `fell back to regenerating the tar (Path B): ${d.fallbackReason}` });
@@ -112,7 +116,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       const l = legacy.layers.get(v1Id)!;
       const parentChain = l.parent ? chainOf.get(l.parent) : undefined;
       const parent = parentChain ? owned.get(parentChain) : undefined;
-      const cacheId = v1Id;
+      const cacheId = v1Id; // as DiffWriter was told
       owned.set(chainId, {
         v1Id, chainId, parentChainId: parentChain, digest: digests.get(v1Id)!, cacheId, linkId: linkIdFor(cacheId),
         lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
@@ -123,7 +127,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
 
     emit({ kind: 'phase', phase: 'write' });
     const configBytes = new Map([...configs].map(([id, c]) => [id as string, c.bytes]));
-    const mat = await writeLayout(staging, driver, [...owned.values()], images, configBytes, refs.repositories, blobs);
+    const mat = await writeLayout(staging, driver, diffs, [...owned.values()], images, configBytes, refs.repositories, blobs);
     const publish: ContainerPlan[] = [];
     let pseudoLinksLost = 0;
     for (const p of containerPlans) {
@@ -168,6 +172,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     await writeJournal(committing);
     faultPoint('committing');
   } catch (e) {
+    await diffs.settle();
     await discardStaging(staging, isEnvironmental(e));
     throw e;
   }

@@ -49,7 +49,7 @@ export class AufsDriver implements LegacyDriver {
     await fsp.mkdir(dst);
     const plnk = Buffer.concat([src, Buffer.from('/.wh..wh.plnk')]);
     stats.pseudoLinks = (await fsp.readdir(plnk).catch(() => [])).length;
-    await convertDir(src, dst, '', 0, stats, { mode, copiedInodes: new Map() });
+    await convertDir(src, dst, '', 0, stats, { mode, copiedInodes: new Map(), sinceYield: 0 });
     await copyMeta(src, dst, await fsp.lstat(src, { bigint: true }));
     return stats;
   }
@@ -59,16 +59,29 @@ interface Walk {
   mode: MaterialiseMode;
   /** copy mode: inode → first copy, so hard links within the layer stay hard links. */
   copiedInodes: Map<bigint, Buffer>;
+  /** Entries since the walk last yielded to the event loop. */
+  sinceYield: number;
 }
 
-// The per-entry calls are synchronous: the write stage runs them in the main thread with nothing
-// to overlap, and a thread-pool round trip per lstat and link doubled the full migration's time.
+/**
+ * Entries between yields to the event loop: the walk runs in the main thread while the checksum
+ * workers still run (write/diffs.ts), and their messages must not wait for a whole layer
+ * (≈ 256 links are a few ms).
+ */
+const YIELD_EVERY = 256;
+
+// The per-entry calls are synchronous: a thread-pool round trip per lstat and link doubled the
+// full migration's time; the walk yields to the event loop every YIELD_EVERY entries instead.
 async function convertDir(srcRoot: Buffer, dstRoot: Buffer, relDir: string, depth: number, stats: MaterialiseStats, w: Walk): Promise<void> {
   const srcDir = relDir === '' ? srcRoot : joinAbs(srcRoot, relDir);
   const dstDir = relDir === '' ? dstRoot : joinAbs(dstRoot, relDir);
   const names = readdirSortedSync(srcDir);
   const present = new Set(names);
   for (const name of names) {
+    if (++w.sinceYield >= YIELD_EVERY) {
+      w.sinceYield = 0;
+      await new Promise(setImmediate);
+    }
     const rel = relDir === '' ? name : `${relDir}/${name}`;
     if (isAufsMeta(name, depth)) {
       stats.droppedMeta.push(rel);

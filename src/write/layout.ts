@@ -1,13 +1,12 @@
-// The write stage: every owned layer's overlay2 dir (diff materialised by the legacy driver,
-// 8 layers at a time), then layerdb, imagedb, distribution and repositories.json, all inside
-// the staging dir.
-import pLimit from 'p-limit';
-import { RootError, type V1Id } from '../discover/records.js';
+// The write stage: every owned layer's overlay2 dir (its diff materialised by the legacy driver,
+// mostly while the checksum stage ran: diffs.ts), then layerdb, imagedb, distribution and
+// repositories.json, all inside the staging dir.
+import type { V1Id } from '../discover/records.js';
 import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import type { LayerDigest } from '../checksum/types.js';
 import type { ImageRow } from '../report/types.js';
 import type { ChainID, Digest, DiffID, ImageID } from '../lib/digest/digest.js';
-import { mkdirMode } from './files.js';
+import type { DiffWriter } from './diffs.js';
 import { createStores, writeDistribution, writeImage, writeLayer, writeRepositories } from './metadata.js';
 import { finishLayerDir } from './overlay2.js';
 import type { Staging } from './staging.js';
@@ -27,6 +26,7 @@ export interface OwnedLayer {
 export async function writeLayout(
   staging: Staging,
   driver: LegacyDriver,
+  diffs: DiffWriter,
   owned: OwnedLayer[],
   images: ImageRow[],
   configBytes: Map<string, Buffer>,
@@ -34,28 +34,18 @@ export async function writeLayout(
   blobs: Map<DiffID, Digest[]>,
 ) {
   const total = { files: 0, linked: 0, cloned: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
-  const limit = pLimit(8);
-  await Promise.all(
-    owned.map((l) =>
-      limit(async () => {
-        const dir = `${staging.driverRoot}/${l.cacheId}`;
-        await mkdirMode(dir, 0o710);
-        try {
-          const s = await driver.materialise(l.v1Id, `${dir}/diff`, 'link', { tarSplit: l.digest.tarSplit });
-          total.files += s.files;
-          total.linked += s.linked;
-          total.cloned += s.cloned;
-          total.copied += s.copied;
-          total.whiteouts += s.whiteouts;
-          total.opaqueDirs += s.opaqueDirs;
-          for (const m of s.droppedMeta) total.droppedMeta.push({ v1Id: l.v1Id, file: `${driver.fileRoot(l.v1Id)}/${m}` });
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          throw new RootError(err.path ? String(err.path) : driver.fileRoot(l.v1Id), `cannot write the overlay2 layer: ${err.code ?? err.message}`, l.v1Id);
-        }
-      }),
-    ),
-  );
+  // Most diff dirs were written during the checksum stage (diffs.ts); take() waits for them.
+  await diffs.dropAllBut(new Set(owned.map((l) => l.v1Id)));
+  for (const l of owned) {
+    const s = await diffs.take(l.v1Id, l.digest.tarSplit);
+    total.files += s.files;
+    total.linked += s.linked;
+    total.cloned += s.cloned;
+    total.copied += s.copied;
+    total.whiteouts += s.whiteouts;
+    total.opaqueDirs += s.opaqueDirs;
+    for (const m of s.droppedMeta) total.droppedMeta.push({ v1Id: l.v1Id, file: `${driver.fileRoot(l.v1Id)}/${m}` });
+  }
   await createStores(staging.imageRoot);
   for (const l of owned) {
     await finishLayerDir(staging.driverRoot, { cacheId: l.cacheId, linkId: l.linkId, parentCacheId: l.parentCacheId }, l.lowers);
