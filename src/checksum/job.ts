@@ -4,6 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import { EscapeError } from '../lib/fs/confined.js';
 import { checksumPathA } from './pathA.js';
+import type { HelperGate } from '../lib/tarsplit/assemble.js';
 import type { ChecksumJob, LayerDigest } from './types.js';
 
 export class LayerError extends Error {
@@ -12,12 +13,12 @@ export class LayerError extends Error {
   }
 }
 
-export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => void = () => {}): Promise<LayerDigest> {
+export async function checksumLayer(job: ChecksumJob, onBytes: (n: number) => void = () => {}, helper?: HelperGate): Promise<LayerDigest> {
   const t0 = performance.now();
   let fallbackReason = 'no tar-data.json.gz';
   if (job.tarData) {
     try {
-      const a = await checksumPathA(job.tarData, job.fileRoot, onBytes, job.crcHelper ?? false);
+      const a = await checksumPathA(job.tarData, job.fileRoot, onBytes, helper);
       return { v1Id: job.v1Id, ...a, path: 'A', tarSplit: job.tarData, seconds: (performance.now() - t0) / 1000 };
     } catch (e) {
       if (e instanceof EscapeError) throw new LayerError(job.v1Id, `${job.tarData} entry ${e.message}`, 'refusing to read outside the layer', true);

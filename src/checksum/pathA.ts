@@ -1,17 +1,17 @@
 // Path A: reassemble the layer tar from the legacy tar-split and the driver's files (§2.2).
 import { createHash } from 'node:crypto';
 import { ConfinedRoot } from '../lib/fs/confined.js';
-import { assemble } from '../lib/tarsplit/assemble.js';
+import { assemble, type HelperGate } from '../lib/tarsplit/assemble.js';
 import { openTarSplit, readEntries } from '../lib/tarsplit/reader.js';
 
-export async function checksumPathA(tarData: string, fileRoot: string, onBytes: (n: number) => void, crcHelper = false) {
+export async function checksumPathA(tarData: string, fileRoot: string, onBytes: (n: number) => void, helper?: HelperGate) {
   const sha = createHash('sha256');
   const input = openTarSplit(tarData);
   try {
     const r = await assemble(readEntries(input), new ConfinedRoot(fileRoot), (chunk) => {
       sha.update(chunk);
       onBytes(chunk.length);
-    }, { crcHelper });
+    }, { helper });
     return { diffId: 'sha256:' + sha.digest('hex'), size: r.size, bytes: r.bytes };
   } finally {
     input.destroy();

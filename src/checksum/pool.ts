@@ -2,7 +2,7 @@
 // Plain worker_threads rather than piscina: jobs stream progress messages back while they run
 // and a fatal layer error must stop every worker at once; both are a few lines here.
 import { Worker } from 'node:worker_threads';
-import type { ChecksumJob, LayerDigest, WorkerMessage } from './types.js';
+import type { ChecksumJob, LayerDigest, PoolShared, WorkerMessage } from './types.js';
 
 export class ChecksumFailure extends Error {}
 
@@ -23,6 +23,8 @@ export async function runChecksums(
   if (queue.length === 0) return results;
   const n = Math.max(1, Math.min(workers, queue.length));
   const pool: Worker[] = [];
+  const shared: PoolShared = { active: new SharedArrayBuffer(4), workers };
+  const active = new Int32Array(shared.active);
   return new Promise((resolve, reject) => {
     let failed = false;
     const stop = (err?: Error) => {
@@ -33,19 +35,21 @@ export async function runChecksums(
       else resolve(results);
     };
     let failures = 0;
-    const feed = (w: Worker) => {
+    // `active` counts the workers holding a layer; a worker going straight on to its next job
+    // is never counted out, so other workers' helper threads see a free core only when one is.
+    const feed = (w: Worker, wasActive: boolean) => {
       const job = queue.shift();
       if (!job) {
+        if (wasActive) Atomics.sub(active, 0, 1);
         if (results.size + failures === jobs.length) stop();
         return;
       }
+      if (!wasActive) Atomics.add(active, 0, 1);
       const { weight: _w, ...plain } = job;
-      // The last job keeps a second core busy with its big files' CRC-64: once the other workers
-      // finish, nothing else would use it. Earlier jobs leave the cores to the other workers.
-      w.postMessage({ ...plain, crcHelper: queue.length === 0 && workers > 1 });
+      w.postMessage(plain);
     };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url));
+      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: shared });
       pool.push(w);
       w.on('message', (m: WorkerMessage) => {
         if (failed) return;
@@ -54,16 +58,16 @@ export async function runChecksums(
           if (!events.onError) return stop(new ChecksumFailure(m.message));
           failures++;
           events.onError(m.v1Id, m.message);
-          feed(w);
+          feed(w, true);
         }
         else {
           results.set(m.result.v1Id, m.result);
           events.onDone?.(m.result);
-          feed(w);
+          feed(w, true);
         }
       });
       w.on('error', (e) => stop(e));
-      feed(w);
+      feed(w, false);
     }
   });
 }

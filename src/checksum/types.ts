@@ -13,8 +13,13 @@ export interface ChecksumJob {
   pathBOut: string;
   /** verify: a Path A failure is the answer, never a reason to regenerate. */
   noFallback?: boolean;
-  /** Compute big files' CRC-64 on a helper thread: set by the pool for the last job, when cores would otherwise idle. */
-  crcHelper?: boolean;
+}
+
+/** What every worker shares with the pool (workerData). */
+export interface PoolShared {
+  /** Int32[0]: layers being checksummed right now. */
+  active: SharedArrayBuffer;
+  workers: number;
 }
 
 export interface LayerDigest {

@@ -1,5 +1,6 @@
-// Big files' CRC-64 on the helper thread gives the same DiffIDs as on the reading thread, a
-// damaged big file is still caught, and the helper is ready for the next file afterwards.
+// Big files' CRC-64 on the helper thread gives the same DiffIDs as on the reading thread, also
+// when the helper takes over in the middle of a file; a damaged big file is still caught, and the
+// helper is ready for the next file afterwards.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -27,13 +28,25 @@ before(() => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
+/** A gate that opens after `closedFor` questions (a worker elsewhere finishing its last layer). */
+const gate = (closedFor: number) => {
+  let asked = 0;
+  return () => ++asked > closedFor;
+};
+
 test('with and without the CRC helper thread, Path A gives the tar sha256; a damaged big file fails, and the helper recovers', async () => {
-  for (const helper of [false, true, true]) assert.equal((await checksumPathA(tarData, tree, () => {}, helper)).diffId, tarSha, `helper ${helper}`);
+  const never = () => false, always = () => true;
+  assert.equal((await checksumPathA(tarData, tree, () => {}, never)).diffId, tarSha, 'no helper');
+  assert.equal((await checksumPathA(tarData, tree, () => {}, always)).diffId, tarSha, 'helper from the start (or once it is up)');
+  assert.equal((await checksumPathA(tarData, tree, () => {}, always)).diffId, tarSha, 'helper from the start');
+  // The helper is up now: opening the gate after 5 MiB of big1 hands its CRC over mid-file.
+  assert.equal((await checksumPathA(tarData, tree, () => {}, gate(5))).diffId, tarSha, 'helper from the middle of big1');
+  assert.equal((await checksumPathA(tarData, tree, () => {}, gate(OFFLOAD_MIN / 2 ** 20 + 9))).diffId, tarSha, 'helper from the middle of big2');
   const big = readFileSync(join(tree, 'big2'));
   const damaged = Buffer.from(big);
   damaged[damaged.length - 1] ^= 1;
   writeFileSync(join(tree, 'big2'), damaged);
-  await assert.rejects(checksumPathA(tarData, tree, () => {}, true), /file integrity checksum failed for "\.\/big2"/);
+  await assert.rejects(checksumPathA(tarData, tree, () => {}, gate(40)), /file integrity checksum failed for "\.\/big2"/);
   writeFileSync(join(tree, 'big2'), big);
-  assert.equal((await checksumPathA(tarData, tree, () => {}, true)).diffId, tarSha);
+  assert.equal((await checksumPathA(tarData, tree, () => {}, always)).diffId, tarSha);
 });

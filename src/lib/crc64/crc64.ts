@@ -32,6 +32,20 @@ export class Crc64 {
     return this;
   }
 
+  /** The running state, to go on elsewhere with Crc64.resume (another thread too). The object is spent afterwards. */
+  save(): Uint8Array {
+    this.claim();
+    owner = undefined;
+    return wasm.save();
+  }
+
+  /** Continue a checksum from a state save() returned. */
+  static resume(state: Uint8Array): Crc64 {
+    const c = new Crc64();
+    c.state = Uint8Array.from(state);
+    return c;
+  }
+
   /** The 8-byte checksum, big-endian, as tar-split stores it. The object is spent afterwards. */
   digest(): Buffer {
     this.claim();

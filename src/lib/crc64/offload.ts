@@ -4,7 +4,7 @@
 // over, and reuses a slot only once the helper is done with it. Both sides block on futexes
 // (Atomics.wait), so a file costs no message round trips. Measured in docs/performance.md.
 import { Worker } from 'node:worker_threads';
-import { BELL, CONSUMED, CTRL_WORDS, FINISH, SEQ, WRITTEN, type OffloadShared } from './offload-layout.js';
+import { BELL, CONSUMED, CTRL_WORDS, FINISH, READY, RESUME, SEQ, STATE_BYTES, STATE_LEN, WRITTEN, type OffloadShared } from './offload-layout.js';
 
 const SLOTS = 4;
 const SLOT_SIZE = 4 << 20;
@@ -28,6 +28,7 @@ export class CrcOffload {
       lens: new SharedArrayBuffer(SLOTS * 4),
       data: new SharedArrayBuffer(SLOTS * SLOT_SIZE),
       result: new SharedArrayBuffer(8),
+      state: new SharedArrayBuffer(STATE_BYTES),
       slots: SLOTS,
       slotSize: SLOT_SIZE,
     };
@@ -40,6 +41,19 @@ export class CrcOffload {
   private ring(): void {
     Atomics.add(this.ctrl, BELL, 1);
     Atomics.notify(this.ctrl, BELL);
+  }
+
+  /** Whether the helper thread is up (it starts on first get(); until then the reader goes on alone). */
+  ready(): boolean {
+    return Atomics.load(this.ctrl, READY) === 1;
+  }
+
+  /** The current file's CRC was begun on the reading thread: the helper goes on from this state (Crc64.save). */
+  resume(state: Uint8Array): void {
+    if (state.length > STATE_BYTES) throw new Error(`CRC-64 state of ${state.length} bytes does not fit`);
+    new Uint8Array(this.shared.state).set(state);
+    this.ctrl[STATE_LEN] = state.length;
+    Atomics.store(this.ctrl, RESUME, 1); // after the plain writes above: the helper's Atomics.load sees them
   }
 
   /** The buffer to read the next chunk of the current file into (waits for a free slot). */

@@ -21,8 +21,15 @@ export interface AssembleResult {
 }
 
 const CHUNK = 1 << 20;
-/** Files from this size on have their CRC-64 computed on a helper thread (crc64/offload.ts). */
+/** Files from this size on may have their CRC-64 computed on a helper thread (crc64/offload.ts). */
 export const OFFLOAD_MIN = 32 << 20;
+
+/**
+ * Asked before each chunk of a big file: may a helper thread take its CRC-64 now? The checksum
+ * pool answers yes while fewer layers run than it has workers, so a core is free; the answer can
+ * change in the middle of a file, and the helper then goes on from the reader's CRC state.
+ */
+export type HelperGate = () => boolean;
 
 /**
  * Feed the reassembled tar stream to `sink` chunk by chunk. The sink must consume each chunk
@@ -33,7 +40,7 @@ export async function assemble(
   entries: AsyncIterable<Entry>,
   root: ConfinedRoot,
   sink: (chunk: Buffer) => void,
-  opts: { crcHelper?: boolean } = {},
+  opts: { helper?: HelperGate } = {},
 ): Promise<AssembleResult> {
   const buf = Buffer.allocUnsafe(CHUNK);
   let size = 0, bytes = 0, files = 0;
@@ -55,8 +62,7 @@ export async function assemble(
       // `size` bytes are read (no extra read to see EOF). Blocking reads: assembly runs in a
       // worker thread (see ConfinedRoot).
       if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
-      if (opts.crcHelper && e.size >= OFFLOAD_MIN) digest = copyOffloaded(fd, e.size, e.name, sink);
-      else digest = copyHere(fd, e.size, e.name, buf, sink);
+      digest = copyFile(fd, e.size, e.name, buf, sink, e.size >= OFFLOAD_MIN ? opts.helper : undefined);
       bytes += e.size;
     } finally {
       closeSync(fd);
@@ -67,9 +73,16 @@ export async function assemble(
   return { size, bytes, files };
 }
 
-function copyHere(fd: number, size: number, name: Buffer, buf: Buffer, sink: (chunk: Buffer) => void): Buffer {
+function copyFile(fd: number, size: number, name: Buffer, buf: Buffer, sink: (chunk: Buffer) => void, helper?: HelperGate): Buffer {
   const crc = new Crc64();
   for (let left = size; left > 0; ) {
+    if (helper?.()) {
+      const off = CrcOffload.get();
+      if (off.ready()) {
+        off.resume(crc.save());
+        return copyOffloaded(fd, left, name, sink, off);
+      }
+    }
     const bytesRead = readSync(fd, buf, 0, Math.min(CHUNK, left), null);
     if (bytesRead === 0) throw new CrcMismatchError(name.toString('utf8')); // shrank since fstat
     left -= bytesRead;
@@ -80,9 +93,8 @@ function copyHere(fd: number, size: number, name: Buffer, buf: Buffer, sink: (ch
   return crc.digest();
 }
 
-/** The same with the CRC on the helper thread while this thread feeds the sink (SHA-256). */
-function copyOffloaded(fd: number, size: number, name: Buffer, sink: (chunk: Buffer) => void): Buffer {
-  const off = CrcOffload.get();
+/** The rest of a file with its CRC on the helper thread while this thread feeds the sink (SHA-256). */
+function copyOffloaded(fd: number, size: number, name: Buffer, sink: (chunk: Buffer) => void, off: CrcOffload): Buffer {
   try {
     for (let left = size; left > 0; ) {
       const slot = off.slot();
