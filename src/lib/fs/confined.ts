@@ -20,13 +20,21 @@ function fileError(name: string, e: unknown): Error {
   return Object.assign(new Error(`${JSON.stringify(name)}: ${err.code ?? err.message}`), { code: err.code });
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 export class ConfinedRoot {
   private readonly okDirs = new Set<string>(['.']);
   constructor(readonly root: string) {}
 
-  /** Absolute Buffer path for a root-relative latin1 path (no checks). */
-  abs(rel: string): Buffer {
-    return rel === '.' ? Buffer.from(this.root) : Buffer.concat([Buffer.from(this.root + '/'), bytesOf(rel)]);
+  /**
+   * Absolute path for a root-relative latin1 path (no checks). A plain string when the name is
+   * ASCII (Node would encode other latin1 characters as UTF-8): building a Buffer per file was
+   * ≈ 9% of the small-files layer's profile.
+   */
+  abs(rel: string): string | Buffer {
+    if (rel === '.') return this.root;
+    // The root is an ordinary (UTF-8) path string; only the entry name is raw bytes.
+    return ASCII.test(rel) ? `${this.root}/${rel}` : Buffer.concat([Buffer.from(this.root + '/'), bytesOf(rel)]);
   }
 
   private checkDir(rel: string, name: string): void {
@@ -45,7 +53,7 @@ export class ConfinedRoot {
   }
 
   /** The absolute path of an entry's file, its directories checked; escapes throw EscapeError. */
-  private resolve(name: string): Buffer {
+  private resolve(name: string): string | Buffer {
     const rel = relativeInRoot(name);
     if (rel === undefined) throw new EscapeError(name, 'name climbs out of the layer with ".."');
     const slash = rel.lastIndexOf('/');
