@@ -1,4 +1,4 @@
-// One measured phase in its own process: node phase.js checksum|migrate|audit ROOT WORKERS [TARGET]
+// One measured phase in its own process: node phase.js checksum|migrate|audit ROOT WORKERS [TARGET] [ONLY_V1ID]
 // Prints {seconds, maxRssMiB, bytes} as the last line.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,12 +6,12 @@ import { runChecksums } from '../src/checksum/pool.js';
 import { migrate } from '../src/pipeline.js';
 import { audit } from '../src/audit/index.js';
 
-const [kind, root, workersText, target] = process.argv.slice(2) as [string, string, string, string];
+const [kind, root, workersText, target, only] = process.argv.slice(2) as [string, string, string, string, string | undefined];
 const workers = Number(workersText);
 let seconds: number, bytes = 0;
 if (kind === 'checksum') {
   const scratch = mkdtempSync(join(root, '..', 'pathb-'));
-  const ids = readdirSync(join(root, 'graph'));
+  const ids = only ? [only] : readdirSync(join(root, 'graph'));
   const t = performance.now();
   const r = await runChecksums(
     ids.map((id) => ({

@@ -33,6 +33,7 @@ class Rng {
 
 export interface BenchLayer {
   name: string;
+  v1Id: string;
   files: number;
   bytes: number;
 }
@@ -90,7 +91,7 @@ function writeData(p: string, size: number, rng: Rng, chunk: Buffer): void {
 export function layeredRoot(name: string, spec: Array<{ name: string; sizes: number[] }>, seed = 1): BenchRoot {
   const dir = join(tmpdir(), `cas-bench-${name}-seed${seed}-v2`);
   const root = join(dir, 'docker');
-  const layers = spec.map((l) => ({ name: l.name, files: l.sizes.length, bytes: l.sizes.reduce((a, b) => a + b, 0) }));
+  const layers = spec.map((l) => ({ name: l.name, v1Id: v1IdFor(`bench ${l.name} ${seed}`), files: l.sizes.length, bytes: l.sizes.reduce((a, b) => a + b, 0) }));
   const result = { root, layers, bytes: layers.reduce((a, l) => a + l.bytes, 0) };
   if (existsSync(join(dir, 'complete'))) return result;
   rmSync(dir, { recursive: true, force: true });
@@ -99,7 +100,7 @@ export function layeredRoot(name: string, spec: Array<{ name: string; sizes: num
   const chunk = Buffer.alloc(1 << 20);
   let parent: string | undefined;
   for (const l of spec) {
-    const id = v1IdFor(`bench ${l.name} ${seed}`);
+    const id = layers.find((x) => x.name === l.name)!.v1Id;
     const diff = join(root, 'aufs/diff', id);
     l.sizes.forEach((size, i) => {
       const p = join(diff, `d${Math.floor(i / 500)}`, `f${i}`);

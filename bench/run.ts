@@ -1,4 +1,4 @@
-// npm run bench [-- --scale 0.25 --big-gib 4 --json --write-doc]
+// npm run bench [-- --scale 1 --big-gib 4 --json --write-doc]
 // Every figure is measured in this run, on the same root and a warm page cache, and reported as a
 // ratio against the Go pipeline baseline (Debian tar-split asm | sha256sum, one pair per layer,
 // all layers at once) or against this machine's measured compute limit.
@@ -15,7 +15,7 @@ import { metaRoot } from './meta-root.js';
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(`--${n}`);
 const opt = (n: string, d: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1]! : d);
-const scale = Number(opt('scale', '0.25'));
+const scale = Number(opt('scale', '1'));
 const bigGiB = Number(opt('big-gib', '4'));
 const cores = cpus().length;
 
@@ -34,11 +34,11 @@ function computeLimit(): { sha: number; crc: number; limit: number } {
   return { sha, crc, limit: cores / (1 / sha + 1 / crc) };
 }
 
-/** Wall time of the Go pipeline over every layer at once. */
-async function goBaseline(root: string): Promise<number> {
+/** Wall time of the Go pipeline over every layer (or the given ones) at once. */
+async function goBaseline(root: string, ids = readdirSync(join(root, 'graph'))): Promise<number> {
   const t = performance.now();
   await Promise.all(
-    readdirSync(join(root, 'graph')).map(
+    ids.map(
       (id) =>
         new Promise<void>((resolve, reject) => {
           const p = spawn('bash', ['-c', `tar-split asm --input "$1/graph/$2/tar-data.json.gz" --path "$1/aufs/diff/$2" 2>/dev/null | sha256sum >/dev/null`, 'x', root, id]);
@@ -61,9 +61,9 @@ function dropCaches(): boolean {
 }
 
 /** Run one phase in a child process to get its own peak RSS (worker threads included). */
-function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: number, target?: string): { seconds: number; maxRssMiB: number; bytes: number } {
+function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: number, target?: string, only?: string): { seconds: number; maxRssMiB: number; bytes: number } {
   const script = fileURLToPath(new URL('./phase.js', import.meta.url));
-  const r = spawnSync(process.execPath, [script, kind, root, String(workers), target ?? ''], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [script, kind, root, String(workers), target ?? '', ...(only ? [only] : [])], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${kind} phase failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -78,6 +78,10 @@ async function main(): Promise<void> {
   await goBaseline(br.root);
   const base = await goBaseline(br.root);
   const ours = phase('checksum', br.root, cores);
+  // The small-files layer alone: per-file cost, with nothing else to hide it.
+  const smallId = br.layers.find((l) => l.name === 'small-files')!.v1Id;
+  const smallBase = await goBaseline(br.root, [smallId]);
+  const small = phase('checksum', br.root, cores, undefined, smallId);
   const scaling = [1, ...(cores > 1 ? [cores] : [])].map((w) => ({ workers: w, ...phase('checksum', br.root, w) }));
   const target = join(br.root, '..', 'migrated');
   rmSync(target, { recursive: true, force: true });
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
   rmSync(target, { recursive: true, force: true });
   process.stderr.write('bench: preparing the metadata-heavy root (10 000 layers, 1 000 tags; cached)…\n');
   const meta = metaRoot();
+  phase('audit', meta.root, cores); // warm: the root may have just been generated or evicted
   const auditRun = phase('audit', meta.root, cores);
   process.stderr.write('bench: preparing the 100-layer chain (cached)…\n');
   const chain = layeredRoot('chain100', chainSpec(100));
@@ -113,6 +118,7 @@ async function main(): Promise<void> {
     root: { scale, layers: br.layers, payloadBytes: br.bytes, tarBytes },
     computeLimitMBs: { sha256: limit.sha, crc64: limit.crc, combined: limit.limit },
     baselineGo: { seconds: base, MBs: mbps(tarBytes, base) },
+    smallFilesLayer: { baselineGoSeconds: smallBase, checksumSeconds: small.seconds, MBs: mbps(small.bytes, small.seconds), speedupVsGo: smallBase / small.seconds },
     cold: cold ? { baselineGoSeconds: cold.base, checksumSeconds: cold.ours, speedupVsGo: cold.base / cold.ours } : null,
     checksum: { seconds: ours.seconds, MBs: mbps(tarBytes, ours.seconds), maxRssMiB: ours.maxRssMiB, speedupVsGo: base / ours.seconds, ofComputeLimit: mbps(tarBytes, ours.seconds) / limit.limit },
     fullMigration: { seconds: full.seconds, maxRssMiB: full.maxRssMiB, ratioToChecksum: full.seconds / ours.seconds },
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- |',
     `| Go pipeline (tar-split asm \\| sha256sum, all layers at once) | ${fmt(base)} | ${fmt(mbps(tarBytes, base), 0)} | 1.00 (baseline) |`,
     `| cas-migrate checksum phase, ${cores} workers | ${fmt(ours.seconds)} | ${fmt(result.checksum.MBs, 0)} | ${fmt(result.checksum.speedupVsGo)}× the Go pipeline; ${fmt(result.checksum.ofComputeLimit * 100, 0)}% of the compute limit |`,
+    `| small-files layer alone: Go pipeline ${fmt(smallBase)} s, cas-migrate checksum phase | ${fmt(small.seconds)} | ${fmt(result.smallFilesLayer.MBs, 0)} | ${fmt(result.smallFilesLayer.speedupVsGo)}× the Go pipeline |`,
     ...(cold ? [`| cold cache (dropped before each): Go pipeline ${fmt(cold.base)} s, cas-migrate checksum phase | ${fmt(cold.ours)} | ${fmt(mbps(tarBytes, cold.ours), 0)} | ${fmt(cold.base / cold.ours)}× the Go pipeline, cold |`] : []),
     `| cas-migrate full migration (hardlinks) | ${fmt(full.seconds)} | — | ${fmt(result.fullMigration.ratioToChecksum)}× the checksum phase |`,
     ...result.workerScaling.map((s) => `| checksum phase, ${s.workers} worker(s) | ${fmt(s.seconds)} | ${fmt(s.MBs, 0)} | ${fmt(scaling[0]!.seconds / s.seconds)}× one worker |`),
