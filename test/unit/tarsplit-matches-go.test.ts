@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { archive, buildTree, extractAufs, type Op, type Writer } from '../helpers/layer-tree.js';
 import { TarDisassembler } from '../../src/lib/tarsplit/disassemble.js';
@@ -140,4 +140,30 @@ test('the tar-split reader refuses over-long lines and duplicate names; tolerate
   await assert.rejects(collect('{"type":1,"name":"a/","position":0}\n{"type":1,"name":"./a","position":1}\n'), /duplicates/);
   assert.equal((await collect('{"type":2,"payload":"","position":0}\n{"type":1,"na')).length, 1);
   mkdirSync(join(work, 'unused'), { recursive: true });
+});
+
+test('tar-split payloads are base64 exactly as strictly as Go decodes them', async () => {
+  // Go's verdict on each payload, from the real tar-split asm, compared with our reader's.
+  const payloads = ['QUJD', 'QUI=', 'QQ==', '', 'QUJ', 'QU=D', 'Q-JD', 'Q_JD', 'QU D', 'Q===', '=QUJ', 'QUJD====', 'QUJ*', 'QUJDQUJD', 'QU\\nJD', 'QUJ\\r\\nD', 'QU\\nJ'];
+  const empty = join(work, 'b64-empty');
+  mkdirSync(empty, { recursive: true });
+  for (const p of payloads) {
+    // A valid line after the one under test: a bad last line would count as a truncated tail.
+    const text = `{"type":2,"payload":"${p}","position":0}\n{"type":2,"payload":"","position":1}\n`;
+    const file = join(work, 'b64.json.gz');
+    writeFileSync(file, gzipSync(text));
+    let goAccepts = true;
+    try {
+      execFileSync('tar-split', ['asm', '--input', file, '--path', empty, '--output', '/dev/null'], { stdio: 'ignore' });
+    } catch {
+      goAccepts = false;
+    }
+    let weAccept = true;
+    try {
+      for await (const _ of readEntries(openTarSplit(file)));
+    } catch {
+      weAccept = false;
+    }
+    assert.equal(weAccept, goAccepts, `payload ${JSON.stringify(p)}: Go ${goAccepts ? 'accepts' : 'refuses'} it`);
+  }
 });
