@@ -107,11 +107,11 @@ async function main(): Promise<void> {
   const bigSum = phase('checksum', big.root, cores);
   const bigTarget = join(big.root, '..', 'migrated');
   rmSync(bigTarget, { recursive: true, force: true });
+  const bigFull = phase('migrate', big.root, cores, bigTarget);
+  rmSync(bigTarget, { recursive: true, force: true });
   // Cold, last (it empties the page cache every other figure relies on): the cache dropped
   // before each side; skipped without root.
   const cold = dropCaches() ? { base: await goBaseline(br.root), ours: dropCaches() ? phase('checksum', br.root, cores).seconds : NaN } : undefined;
-  const bigFull = phase('migrate', big.root, cores, bigTarget);
-  rmSync(bigTarget, { recursive: true, force: true });
   const tarBytes = ours.bytes;
   const result = {
     machine: { cpu: cpus()[0]?.model, cores, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
