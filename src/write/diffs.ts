@@ -4,7 +4,7 @@
 // in the time the workers leave free, instead of in a write stage after all of them
 // (docs/performance.md: the write stage was ≈ 0.45 s of a 2.2 s migration of the bench mix).
 // One layer at a time: the linking is synchronous file calls, and the walk yields to the event
-// loop often enough (materialiseYield) that the worker pool keeps getting its next jobs.
+// loop often enough (the aufs walk: every YIELD_EVERY entries) that the pool keeps being fed.
 import { promises as fsp } from 'node:fs';
 import { RootError } from '../discover/records.js';
 import type { LegacyDriver, MaterialiseStats } from '../legacy-drivers/driver.js';
