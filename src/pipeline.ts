@@ -76,7 +76,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
 
   const staging = await createStaging(target);
   // cacheId = v1Id (docs/formats.md): known before any DiffID, so diff dirs can be written early.
-  const diffs = new DiffWriter(staging, driver, (v1Id) => v1Id);
+  const cacheIdOf = (v1Id: string) => v1Id;
+  const diffs = new DiffWriter(staging, driver, cacheIdOf);
   let committing: Journal;
   try {
     emit({ kind: 'phase', phase: 'checksum' });
@@ -116,7 +117,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       const l = legacy.layers.get(v1Id)!;
       const parentChain = l.parent ? chainOf.get(l.parent) : undefined;
       const parent = parentChain ? owned.get(parentChain) : undefined;
-      const cacheId = v1Id; // as DiffWriter was told
+      const cacheId = cacheIdOf(v1Id);
       owned.set(chainId, {
         v1Id, chainId, parentChainId: parentChain, digest: digests.get(v1Id)!, cacheId, linkId: linkIdFor(cacheId),
         lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,

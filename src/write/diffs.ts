@@ -12,7 +12,7 @@ import { mkdirMode } from './files.js';
 import type { Staging } from './staging.js';
 
 /** mkdir <cacheId>/ and materialise diff/ in it, errors named by the layer. */
-export async function materialiseLayer(staging: Staging, driver: LegacyDriver, v1Id: string, cacheId: string, tarSplit: string): Promise<MaterialiseStats> {
+async function materialiseLayer(staging: Staging, driver: LegacyDriver, v1Id: string, cacheId: string, tarSplit: string): Promise<MaterialiseStats> {
   const dir = `${staging.driverRoot}/${cacheId}`;
   try {
     await mkdirMode(dir, 0o710);
