@@ -20,6 +20,16 @@ function fileError(name: string, e: unknown): Error {
   return Object.assign(new Error(`${JSON.stringify(name)}: ${err.code ?? err.message}`), { code: err.code });
 }
 
+/** Why opening an entry's file failed, as one error: the same whoever made the open call. */
+export function openFailure(name: string, e: { code?: string; message: string }): Error {
+  if (e.code === 'ELOOP') return new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
+  return fileError(name, e);
+}
+
+export function notRegular(name: string): Error {
+  return new Error(`${JSON.stringify(name)}: not a regular file`);
+}
+
 const ASCII = /^[\x00-\x7f]*$/;
 
 export class ConfinedRoot {
@@ -52,8 +62,11 @@ export class ConfinedRoot {
     this.okDirs.add(rel);
   }
 
-  /** The absolute path of an entry's file, its directories checked; escapes throw EscapeError. */
-  private resolve(name: string): string | Buffer {
+  /**
+   * The absolute path of an entry's file, its directories checked; escapes throw EscapeError.
+   * The final component is the opener's to check: open it with O_NOFOLLOW.
+   */
+  resolve(name: string): string | Buffer {
     const rel = relativeInRoot(name);
     if (rel === undefined) throw new EscapeError(name, 'name climbs out of the layer with ".."');
     const slash = rel.lastIndexOf('/');
@@ -71,7 +84,7 @@ export class ConfinedRoot {
       throw fileError(name, e);
     }
     if (st.isSymbolicLink()) throw new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
-    if (!st.isFile()) throw new Error(`${JSON.stringify(name)}: not a regular file`);
+    if (!st.isFile()) throw notRegular(name);
     return st;
   }
 
@@ -82,13 +95,12 @@ export class ConfinedRoot {
     try {
       fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new EscapeError(name, 'is a symlink; refusing to follow it out of the layer');
-      throw fileError(name, e);
+      throw openFailure(name, e as Error);
     }
     const st = fstatSync(fd);
     if (!st.isFile()) {
       closeSync(fd);
-      throw new Error(`${JSON.stringify(name)}: not a regular file`);
+      throw notRegular(name);
     }
     return { fd, size: st.size };
   }

@@ -4,13 +4,12 @@ import { Crc64 } from '../crc64/crc64.js';
 import { CrcOffload } from '../crc64/offload.js';
 import { latin1 } from '../fs/gopath.js';
 import type { ConfinedRoot } from '../fs/confined.js';
+import { native } from '../native/native.js';
+import { BATCH_FILE_MAX, FileBatcher } from './batch.js';
 import { FILE_TYPE, type Entry } from './entry.js';
+import { CrcMismatchError } from './errors.js';
 
-export class CrcMismatchError extends Error {
-  constructor(readonly file: string) {
-    super(`file integrity checksum failed for ${JSON.stringify(file)}`);
-  }
-}
+export { CrcMismatchError };
 
 export interface AssembleResult {
   /** Sum of entry sizes: Docker's layer "size" (regular-file payload bytes). */
@@ -44,33 +43,49 @@ export async function assemble(
 ): Promise<AssembleResult> {
   const buf = Buffer.allocUnsafe(CHUNK);
   let size = 0, bytes = 0, files = 0;
-  for await (const e of entries) {
-    if (e.type !== FILE_TYPE) {
-      if (e.payload && e.payload.length) {
-        sink(e.payload);
-        bytes += e.payload.length;
+  const emit = (chunk: Buffer) => {
+    sink(chunk);
+    bytes += chunk.length;
+  };
+  // With the native addon small files are read in batches, ahead of the hashing (batch.ts).
+  const batcher = native ? new FileBatcher(native, root, emit) : undefined;
+  try {
+    for await (const e of entries) {
+      if (e.type !== FILE_TYPE) {
+        if (!e.payload || !e.payload.length) continue;
+        if (batcher?.busy) batcher.segment(e.payload);
+        else emit(e.payload);
+        continue;
       }
-      continue;
+      size += e.size;
+      if (e.size === 0) continue;
+      // A NUL can only come from a crafted name_raw; the portable path refuses it with Node's own error.
+      if (batcher && e.size <= BATCH_FILE_MAX && !e.name.includes(0)) {
+        await batcher.file(e);
+        continue;
+      }
+      await batcher?.drain();
+      const { fd, size: onDisk } = root.openFile(latin1(e.name));
+      let digest: Buffer;
+      try {
+        // Go copies the whole file and compares CRCs; a file whose size differs from the entry's
+        // can only fail that comparison, so it fails here without being read. Otherwise exactly
+        // `size` bytes are read (no extra read to see EOF). Blocking reads: assembly runs in a
+        // worker thread (see ConfinedRoot).
+        if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
+        digest = copyFile(fd, e.size, e.name, buf, emit, e.size >= OFFLOAD_MIN ? opts.helper : undefined);
+      } finally {
+        closeSync(fd);
+      }
+      files++;
+      if (!e.payload || !digest.equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
     }
-    size += e.size;
-    if (e.size === 0) continue;
-    const { fd, size: onDisk } = root.openFile(latin1(e.name));
-    let digest: Buffer;
-    try {
-      // Go copies the whole file and compares CRCs; a file whose size differs from the entry's
-      // can only fail that comparison, so it fails here without being read. Otherwise exactly
-      // `size` bytes are read (no extra read to see EOF). Blocking reads: assembly runs in a
-      // worker thread (see ConfinedRoot).
-      if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
-      digest = copyFile(fd, e.size, e.name, buf, sink, e.size >= OFFLOAD_MIN ? opts.helper : undefined);
-      bytes += e.size;
-    } finally {
-      closeSync(fd);
-    }
-    files++;
-    if (!e.payload || !digest.equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
+    await batcher?.drain();
+  } catch (e) {
+    await batcher?.abandon();
+    throw e;
   }
-  return { size, bytes, files };
+  return { size, bytes, files: files + (batcher?.files ?? 0) };
 }
 
 function copyFile(fd: number, size: number, name: Buffer, buf: Buffer, sink: (chunk: Buffer) => void, helper?: HelperGate): Buffer {

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "cas_native",
+      "sources": ["native/addon.c", "native/crc64.c", "native/files.c"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra"]
+    }
+  ]
+}
