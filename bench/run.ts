@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { crc64 } from '../src/lib/crc64/crc64.js';
+import { nativeSummary } from '../src/lib/native/native.js';
 import { benchRoot, bigSpec, chainSpec, layeredRoot } from './root.js';
 import { metaRoot } from './meta-root.js';
 
@@ -61,9 +62,9 @@ function dropCaches(): boolean {
 }
 
 /** Run one phase in a child process to get its own peak RSS (worker threads included). */
-function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: number, target?: string, only?: string): { seconds: number; maxRssMiB: number; bytes: number } {
+function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: number, target?: string, only?: string, env: NodeJS.ProcessEnv = {}): { seconds: number; maxRssMiB: number; bytes: number } {
   const script = fileURLToPath(new URL('./phase.js', import.meta.url));
-  const r = spawnSync(process.execPath, [script, kind, root, String(workers), target ?? '', ...(only ? [only] : [])], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [script, kind, root, String(workers), target ?? '', ...(only ? [only] : [])], { encoding: 'utf8', env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${kind} phase failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -78,6 +79,12 @@ async function main(): Promise<void> {
   await goBaseline(br.root);
   const base = await goBaseline(br.root);
   const ours = phase('checksum', br.root, cores);
+  // What the native addon buys, same root, same run: the portable path (JavaScript + hash-wasm).
+  const portable = phase('checksum', br.root, cores, undefined, undefined, { CAS_MIGRATE_NATIVE: '0' });
+  // The critical path: no schedule finishes before the biggest layer does, and SHA-256 of one
+  // layer's stream is serial. Both bound what the compute-limit and scaling ratios can reach.
+  const biggest = [...br.layers].sort((a, b) => b.bytes - a.bytes)[0]!;
+  const bigOnly = phase('checksum', br.root, cores, undefined, biggest.v1Id);
   // The small-files layer alone: per-file cost, with nothing else to hide it.
   const smallId = br.layers.find((l) => l.name === 'small-files')!.v1Id;
   const smallBase = await goBaseline(br.root, [smallId]);
@@ -113,14 +120,23 @@ async function main(): Promise<void> {
   // before each side; skipped without root.
   const cold = dropCaches() ? { base: await goBaseline(br.root), ours: dropCaches() ? phase('checksum', br.root, cores).seconds : NaN } : undefined;
   const tarBytes = ours.bytes;
+  const limitSeconds = tarBytes / 1e6 / limit.limit;
+  const bigShaSeconds = bigOnly.bytes / 1e6 / limit.sha;
+  const bounds = {
+    biggestLayer: { name: biggest.name, seconds: bigOnly.seconds, sha256Seconds: bigShaSeconds },
+    ofComputeLimit: limitSeconds / Math.max(limitSeconds, bigShaSeconds),
+    workerScaling: scaling[0]!.seconds / Math.max(scaling[0]!.seconds / cores, bigOnly.seconds),
+  };
   const result = {
-    machine: { cpu: cpus()[0]?.model, cores, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: { cpu: cpus()[0]?.model, cores, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, implementation: nativeSummary() },
     root: { scale, layers: br.layers, payloadBytes: br.bytes, tarBytes },
     computeLimitMBs: { sha256: limit.sha, crc64: limit.crc, combined: limit.limit },
     baselineGo: { seconds: base, MBs: mbps(tarBytes, base) },
     smallFilesLayer: { baselineGoSeconds: smallBase, checksumSeconds: small.seconds, MBs: mbps(small.bytes, small.seconds), speedupVsGo: smallBase / small.seconds },
     cold: cold ? { baselineGoSeconds: cold.base, checksumSeconds: cold.ours, speedupVsGo: cold.base / cold.ours } : null,
     checksum: { seconds: ours.seconds, MBs: mbps(tarBytes, ours.seconds), maxRssMiB: ours.maxRssMiB, speedupVsGo: base / ours.seconds, ofComputeLimit: mbps(tarBytes, ours.seconds) / limit.limit },
+    portableChecksum: { seconds: portable.seconds, speedupVsGo: base / portable.seconds },
+    bounds,
     fullMigration: { seconds: full.seconds, maxRssMiB: full.maxRssMiB, ratioToChecksum: full.seconds / ours.seconds },
     workerScaling: scaling.map((s) => ({ workers: s.workers, seconds: s.seconds, MBs: mbps(tarBytes, s.seconds) })),
     auditMetaRoot: { layers: meta.layers, tags: meta.tags, seconds: auditRun.seconds, maxRssMiB: auditRun.maxRssMiB },
@@ -129,7 +145,7 @@ async function main(): Promise<void> {
   };
   if (flag('json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   const lines = [
-    `machine: ${result.machine.cpu}, ${cores} cores, ${result.machine.memGiB} GiB, node ${process.version}`,
+    `machine: ${result.machine.cpu}, ${cores} cores, ${result.machine.memGiB} GiB, node ${process.version}; ${result.machine.implementation}`,
     `root: mix (a) at scale ${scale}: ${br.layers.map((l) => `${l.name} ${l.files} files ${fmt(l.bytes / 2 ** 20, 0)} MiB`).join('; ')}; tar stream ${fmt(tarBytes / 2 ** 20, 0)} MiB`,
     `compute limit: sha256 ${fmt(limit.sha, 0)} MB/s, crc64 ${fmt(limit.crc, 0)} MB/s → ${cores} cores combined ${fmt(limit.limit, 0)} MB/s`,
     '',
@@ -137,11 +153,14 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- |',
     `| Go pipeline (tar-split asm \\| sha256sum, all layers at once) | ${fmt(base)} | ${fmt(mbps(tarBytes, base), 0)} | 1.00 (baseline) |`,
     `| cas-migrate checksum phase, ${cores} workers | ${fmt(ours.seconds)} | ${fmt(result.checksum.MBs, 0)} | ${fmt(result.checksum.speedupVsGo)}× the Go pipeline; ${fmt(result.checksum.ofComputeLimit * 100, 0)}% of the compute limit |`,
+    `| the same, portable path (CAS_MIGRATE_NATIVE=0: JavaScript + hash-wasm) | ${fmt(portable.seconds)} | ${fmt(mbps(tarBytes, portable.seconds), 0)} | ${fmt(base / portable.seconds)}× the Go pipeline |`,
     `| small-files layer alone: Go pipeline ${fmt(smallBase)} s, cas-migrate checksum phase | ${fmt(small.seconds)} | ${fmt(result.smallFilesLayer.MBs, 0)} | ${fmt(result.smallFilesLayer.speedupVsGo)}× the Go pipeline |`,
     ...(cold ? [`| cold cache (dropped before each): Go pipeline ${fmt(cold.base)} s, cas-migrate checksum phase | ${fmt(cold.ours)} | ${fmt(mbps(tarBytes, cold.ours), 0)} | ${fmt(cold.base / cold.ours)}× the Go pipeline, cold |`] : []),
     `| cas-migrate full migration (hardlinks) | ${fmt(full.seconds)} | — | ${fmt(result.fullMigration.ratioToChecksum)}× the checksum phase |`,
     ...result.workerScaling.map((s) => `| checksum phase, ${s.workers} worker(s) | ${fmt(s.seconds)} | ${fmt(s.MBs, 0)} | ${fmt(scaling[0]!.seconds / s.seconds)}× one worker |`),
     '',
+    `bounds on this root: its biggest layer (${biggest.name}) alone takes ${fmt(bigOnly.seconds)} s, SHA-256 of its stream alone ${fmt(bigShaSeconds)} s (serial) → ` +
+      `at most ${fmt(bounds.ofComputeLimit * 100, 0)}% of the compute limit and ${fmt(bounds.workerScaling)}× scaling at ${cores} workers are reachable`,
     `peak RSS: checksum phase ${fmt(ours.maxRssMiB, 0)} MiB, full migration ${fmt(full.maxRssMiB, 0)} MiB (whole process, worker threads included)`,
     `100-layer chain (10 files of 1–4 KiB each), full migration: ${fmt(chainRun.seconds)} s, 1-layer chain ${fmt(oneRun.seconds)} s → ${fmt(result.chain.msPerLayer, 1)} ms per extra layer (target ≤ 5 ms), peak RSS ${fmt(chainRun.maxRssMiB, 0)} MiB`,
     `${bigGiB} GiB single-file layer: checksum ${fmt(bigSum.seconds)} s (${fmt(result.bigLayer.checksum.MBs, 0)} MB/s), peak RSS ${fmt(bigSum.maxRssMiB, 0)} MiB; full migration ${fmt(bigFull.seconds)} s, peak RSS ${fmt(bigFull.maxRssMiB, 0)} MiB (target ≤ 200 MB)`,

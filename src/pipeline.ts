@@ -19,6 +19,7 @@ import { changesSince } from './write/rollback.js';
 import { planContainers } from './configs/containers.js';
 import { discardContainerLayers, publishContainer, publishRecord, writeContainerLayers, type ContainerPlan } from './write/containers.js';
 import type { Finding, MigrationReport, ProgressEvent } from './report/types.js';
+import { nativeSummary } from './lib/native/native.js';
 
 export interface MigrateOptions {
   root: string;
@@ -156,6 +157,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       materialise: { files: mat.files, linked: mat.linked, cloned: mat.cloned, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
       findings,
       timings: { discover: tDiscover - t0, checksum: tChecksum - tDiscover, configs: tConfigs - tChecksum, write: tWrite - tConfigs, total: tWrite - t0 },
+      engine: nativeSummary(),
       totals: {
         layers: layers.length, uniqueLayers: owned.size, images: images.length,
         bytes: layers.reduce((a, l) => a + l.bytes, 0), size: layers.reduce((a, l) => a + l.size, 0),

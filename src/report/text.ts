@@ -43,7 +43,7 @@ export function renderText(r: MigrationReport): string {
   out.push(
     `${t.layers} v1 layers → ${t.uniqueLayers} overlay2 layers (${t.pathA} Path A, ${t.pathB} Path B), ${t.images} images, ${r.refs.migrated} references`,
     `${humanBytes(t.bytes)} of layer tar hashed in ${r.timings.checksum.toFixed(2)} s` +
-      (r.timings.checksum > 0 ? ` (${(t.bytes / 1e6 / r.timings.checksum).toFixed(1)} MB/s)` : '') +
+      (r.timings.checksum > 0 ? ` (${(t.bytes / 1e6 / r.timings.checksum).toFixed(1)} MB/s${r.engine ? `, ${r.engine}` : ''})` : '') +
       `; total ${r.timings.total.toFixed(2)} s`,
     `${r.containers.filter((c) => !c.skipped).length} of ${r.containers.length} containers migrated` + (r.reusedLayers ? `; ${r.reusedLayers} layer checksums reused from an interrupted run` : ''),
     `layer files: ${r.materialise.linked} hardlinked, ${r.materialise.cloned} reflinked, ${r.materialise.copied} copied` +

@@ -61,6 +61,8 @@ export interface MigrationReport {
   materialise: { files: number; linked: number; cloned: number; copied: number; whiteouts: number; opaqueDirs: number; droppedAufsMeta: number; pseudoLinksLost: number };
   findings: Finding[];
   timings: { discover: number; checksum: number; configs: number; write: number; total: number };
+  /** What computed the checksums: the native addon or the portable path (src/lib/native/native.ts). */
+  engine?: string;
   totals: { layers: number; uniqueLayers: number; images: number; bytes: number; size: number; pathA: number; pathB: number };
   nextSteps: string[];
 }

@@ -47,6 +47,7 @@ test('docker run with the documented capabilities and -v ROOT:/var/lib/docker mi
   const caps = ['--cap-drop', 'ALL', ...CAPS.flatMap((c) => ['--cap-add', c])];
   const out = builder.docker(['run', '--rm', ...caps, '-v', `${root}:/var/lib/docker`, 'cas-migrate:test', '--root', '/var/lib/docker', '--json']);
   const report = JSON.parse(out) as MigrationReport;
+  assert.match(report.engine ?? '', /^native addon/, 'the image should carry the addon its build stage compiled');
   assert.equal(report.containers[0]!.skipped, undefined);
   assert.ok(report.images.some((i) => i.refs.includes('busybox:latest')));
   const d = await startDockerd(root, join(work, 'migrated-state'), 'cas-image-migrated');

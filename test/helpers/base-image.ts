@@ -1,15 +1,16 @@
 // A local stand-in for node:20-bookworm-slim, since test machines reach no image registry:
 // Debian bookworm from debootstrap (Debian's own packages) plus this machine's Node 20 and npm,
 // imported into a test dockerd under that exact name. The rootfs is cached in the OS temp dir.
-// It also carries this machine's CA bundle and NODE_EXTRA_CA_CERTS, so that npm inside a build
+// Like the real image it has Node's headers under /usr/local/include/node (node-gyp builds
+// the native addon against them). It also carries this machine's CA bundle and NODE_EXTRA_CA_CERTS, so that npm inside a build
 // trusts whatever this machine trusts on its way to the registry (the Dockerfile adds nothing).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export function bookwormNodeRootfs(): string {
-  const dir = join(tmpdir(), 'cas-bookworm-node20-rootfs');
+  const dir = join(tmpdir(), 'cas-bookworm-node20-rootfs-v2');
   if (existsSync(join(dir, '.complete'))) return dir;
   rmSync(dir, { recursive: true, force: true });
   execFileSync('debootstrap', ['--variant=minbase', '--include=ca-certificates,libstdc++6', 'bookworm', dir, 'http://deb.debian.org/debian'], { stdio: 'ignore', timeout: 600_000 });
@@ -20,6 +21,7 @@ export function bookwormNodeRootfs(): string {
   cpSync(join(npmRoot, 'npm'), join(dir, 'usr/local/lib/node_modules/npm'), { recursive: true, verbatimSymlinks: true });
   symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(dir, 'usr/local/bin/npm'));
   symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(dir, 'usr/local/bin/npx'));
+  cpSync(join(dirname(dirname(process.execPath)), 'include/node'), join(dir, 'usr/local/include/node'), { recursive: true });
   cpSync('/etc/ssl/certs/ca-certificates.crt', join(dir, 'etc/ssl/certs/ca-certificates.crt'));
   writeFileSync(join(dir, '.complete'), '');
   return dir;
