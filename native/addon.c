@@ -87,7 +87,11 @@ static struct job *parse_batch(napi_env env, napi_callback_info info) {
     goto usage;
   if (sizes_len < 8 * (size_t)n || crcs_len < 8 * (size_t)n || status_len < 4 * (size_t)n) goto usage;
   double total = 0;
-  for (uint32_t i = 0; i < n; i++) total += ((double *)sizes)[i];
+  for (uint32_t i = 0; i < n; i++) {
+    double size = ((double *)sizes)[i];
+    if (!(size >= 0) || size != (double)(size_t)size) goto usage; // a whole number of bytes
+    total += size;
+  }
   if (total > (double)out_len) goto usage;
 
   // One allocation: the pointer array, then every path with its NUL.

@@ -27,16 +27,10 @@ export const FILE_SIZE_DIFFERS = 3;
 function load(): NativeAddon | undefined {
   if (process.env.CAS_MIGRATE_NATIVE === '0') return undefined;
   try {
-    // From dist/src/lib/native/ (and src/lib/native/ under a TS runner) to the package root.
-    const require = createRequire(import.meta.url);
-    for (const up of ['../../../../', '../../../']) {
-      try {
-        return require(`${up}build/Release/cas_native.node`) as NativeAddon;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-      }
-    }
+    // From dist/src/lib/native/ to the package root, where node-gyp puts it.
+    return createRequire(import.meta.url)('../../../../build/Release/cas_native.node') as NativeAddon;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined; // not built: npm install said why
     // A build that exists but does not load (another architecture, a broken copy) must not
     // stop a migration: the portable path computes the same bytes.
     process.emitWarning(`cas-migrate: native addon not loaded (${(e as Error).message}); using the portable path`);

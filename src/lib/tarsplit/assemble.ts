@@ -81,9 +81,8 @@ export async function assemble(
       if (!e.payload || !digest.equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
     }
     await batcher?.drain();
-  } catch (e) {
-    await batcher?.abandon();
-    throw e;
+  } finally {
+    await batcher?.release();
   }
   return { size, bytes, files: files + (batcher?.files ?? 0) };
 }

@@ -38,9 +38,12 @@ class Batch {
   }
 }
 
+/** Batches no layer is using, kept for the next layer of this thread (8 MiB a layer otherwise). */
+const spare: Batch[] = [];
+
 export class FileBatcher {
-  private filling = new Batch();
-  private inFlight = new Batch();
+  private filling = spare.pop() ?? new Batch();
+  private inFlight = spare.pop() ?? new Batch();
   files = 0;
 
   constructor(private readonly addon: NativeAddon, private readonly root: ConfinedRoot, private readonly sink: (chunk: Buffer) => void) {}
@@ -79,9 +82,13 @@ export class FileBatcher {
     await this.emit(this.inFlight);
   }
 
-  /** Leave no read running into our buffers when the layer is abandoned. */
-  async abandon(): Promise<void> {
+  /** Wait for any read still running into our buffers (after an error), then give them back. */
+  async release(): Promise<void> {
     await Promise.allSettled([this.filling.reading, this.inFlight.reading]);
+    for (const b of [this.filling, this.inFlight]) {
+      b.clear();
+      spare.push(b);
+    }
   }
 
   /** Start reading the batch being filled, then hash the one before it meanwhile. */
