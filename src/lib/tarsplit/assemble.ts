@@ -9,8 +9,6 @@ import { BATCH_FILE_MAX, FileBatcher } from './batch.js';
 import { FILE_TYPE, type Entry } from './entry.js';
 import { CrcMismatchError } from './errors.js';
 
-export { CrcMismatchError };
-
 export interface AssembleResult {
   /** Sum of entry sizes: Docker's layer "size" (regular-file payload bytes). */
   size: number;
