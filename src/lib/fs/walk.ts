@@ -1,6 +1,7 @@
 // Go filepath.Walk order: depth-first pre-order, each directory's entries sorted byte-wise,
 // symlinks not followed, the root itself not yielded. Names are latin1 strings (every byte kept).
-import { promises as fsp, readdirSync, type BigIntStats } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { promises as fsp, type BigIntStats } from 'node:fs';
 import { bytesOf, latin1 } from './gopath.js';
 
 export interface WalkEntry {
@@ -15,6 +16,23 @@ export function joinAbs(root: Buffer | string, rel: string): Buffer {
   return Buffer.concat([typeof root === 'string' ? Buffer.from(root) : root, Buffer.from('/'), bytesOf(rel)]);
 }
 
+/** A path as Node's fs takes it: a string is UTF-8 encoded, a Buffer is the exact bytes. */
+export type FsPath = string | Buffer;
+
+/**
+ * dir + "/" + name. Stays a string while every name is ASCII (a string concat is several times
+ * cheaper than Buffer.concat in a walk of 20 000 entries); any other byte makes it a Buffer,
+ * so names that are not UTF-8 survive unchanged.
+ */
+export function childPath(dir: FsPath, name: Buffer): FsPath {
+  if (typeof dir === 'string' && isAscii(name)) return `${dir}/${name.toString('latin1')}`;
+  return Buffer.concat([typeof dir === 'string' ? Buffer.from(dir) : dir, SLASH, name]);
+}
+
+export const asBuffer = (p: FsPath): Buffer => (typeof p === 'string' ? Buffer.from(p) : p);
+
+const SLASH = Buffer.from('/');
+
 /** lstat, or undefined when nothing is at that path (ENOENT, or a non-directory on the way). */
 export async function lstatOrNone(p: Buffer | string): Promise<BigIntStats | undefined> {
   try {
@@ -24,12 +42,6 @@ export async function lstatOrNone(p: Buffer | string): Promise<BigIntStats | und
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw e;
   }
-}
-
-export function readdirSortedSync(dir: Buffer): string[] {
-  const names = readdirSync(dir, { encoding: 'buffer' }) as Buffer[];
-  names.sort(Buffer.compare);
-  return names.map(latin1);
 }
 
 export async function readdirSorted(dir: Buffer): Promise<string[]> {
