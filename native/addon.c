@@ -183,6 +183,76 @@ static napi_value read_files_async(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// One chunk of a big file, read and CRC'd on a libuv thread (readRangeAsync).
+struct range_job {
+  int fd;
+  uint64_t pos;
+  uint8_t *out, *state;
+  size_t len;
+  int64_t result;
+  napi_ref refs[2];
+  napi_async_work work;
+  napi_deferred deferred;
+};
+
+static void range_execute(napi_env env, void *data) {
+  (void)env;
+  struct range_job *j = data;
+  uint64_t crc = load_be(j->state);
+  j->result = read_range(j->fd, j->pos, j->out, j->len, &crc);
+  if (j->result >= 0) store_be(j->state, crc);
+}
+
+static void range_complete(napi_env env, napi_status status, void *data) {
+  struct range_job *j = data;
+  napi_value v;
+  if (status == napi_ok) {
+    napi_create_double(env, (double)j->result, &v);
+    napi_resolve_deferred(env, j->deferred, v);
+  } else {
+    napi_value msg;
+    napi_create_string_utf8(env, "cas_native: range read cancelled", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &v);
+    napi_reject_deferred(env, j->deferred, v);
+  }
+  napi_delete_async_work(env, j->work);
+  for (int i = 0; i < 2; i++) napi_delete_reference(env, j->refs[i]);
+  free(j);
+}
+
+// readRangeAsync(fd, position, out: Uint8Array, state: Uint8Array(8)): Promise<number>. Fills
+// `out` from `position` (less only at end of file), folds the bytes into the CRC-64 `state`
+// (big-endian, in place) and resolves with the count read, or -errno. `out` and `state` must
+// not be touched until it resolves.
+static napi_value read_range_async(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  double pos;
+  uint8_t *out, *state;
+  size_t len, state_len;
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_get_value_double(env, argv[1], &pos) != napi_ok || !(pos >= 0) || pos != (double)(uint64_t)pos ||
+      !bytes_of(env, argv[2], &out, &len) || !bytes_of(env, argv[3], &state, &state_len) || state_len != 8) {
+    napi_throw_type_error(env, NULL, "readRangeAsync(fd: number, position: number, out: Uint8Array, state: Uint8Array(8))");
+    return NULL;
+  }
+  struct range_job *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, NULL, "cas_native: out of memory");
+    return NULL;
+  }
+  *j = (struct range_job){ .fd = fd, .pos = (uint64_t)pos, .out = out, .state = state, .len = len };
+  napi_value promise, name;
+  for (int i = 0; i < 2; i++) napi_create_reference(env, argv[i + 2], 1, &j->refs[i]);
+  CHECK(napi_create_promise(env, &j->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "cas-migrate:readRange", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, range_execute, range_complete, j, &j->work));
+  CHECK(napi_queue_async_work(env, j->work));
+  return promise;
+}
+
 NAPI_MODULE_INIT() {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, crc64_init); // worker threads may load the addon at the same moment
@@ -193,6 +263,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "readFiles", fn);
   napi_create_function(env, "readFilesAsync", NAPI_AUTO_LENGTH, read_files_async, NULL, &fn);
   napi_set_named_property(env, exports, "readFilesAsync", fn);
+  napi_create_function(env, "readRangeAsync", NAPI_AUTO_LENGTH, read_range_async, NULL, &fn);
+  napi_set_named_property(env, exports, "readRangeAsync", fn);
   napi_get_boolean(env, crc64_has_clmul(), &flag);
   napi_set_named_property(env, exports, "clmul", flag);
   return exports;

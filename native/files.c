@@ -46,3 +46,16 @@ void read_batch(const struct file_batch *b) {
   }
   for (i++; i < b->n; i++) b->status[i] = FILE_NOT_READ;
 }
+
+int64_t read_range(int fd, uint64_t pos, uint8_t *out, size_t len, uint64_t *crc) {
+  size_t got = 0;
+  while (got < len) {
+    ssize_t k = pread(fd, out + got, len - got, (off_t)(pos + got));
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return -errno;
+    if (k == 0) break;
+    got += (size_t)k;
+  }
+  *crc = crc64_update(*crc, out, got);
+  return (int64_t)got;
+}

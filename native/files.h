@@ -16,3 +16,9 @@ struct file_batch {
 };
 
 void read_batch(const struct file_batch *b);
+
+/**
+ * pread up to `len` bytes at `pos` (fewer only at end of file), with the CRC-64 of what was read
+ * folded into *crc. Returns the count read, or -errno.
+ */
+int64_t read_range(int fd, uint64_t pos, uint8_t *out, size_t len, uint64_t *crc);

@@ -15,6 +15,12 @@ export interface NativeAddon {
   readFiles(paths: Array<string | Buffer>, sizes: Float64Array, out: Buffer, crcs: Buffer, status: Int32Array): void;
   /** The same on a libuv thread; the buffers must not be touched until it resolves. */
   readFilesAsync(paths: Array<string | Buffer>, sizes: Float64Array, out: Buffer, crcs: Buffer, status: Int32Array): Promise<void>;
+  /**
+   * Fill `out` from `position` of `fd` (less only at end of file) on a libuv thread, fold the
+   * bytes into the CRC-64 `state` (big-endian, in place); resolves with the count read or -errno.
+   * `out` and `state` must not be touched, nor `fd` closed, until it resolves.
+   */
+  readRangeAsync(fd: number, position: number, out: Uint8Array, state: Uint8Array): Promise<number>;
   /** Whether this CPU folds with PCLMULQDQ (else slicing-by-8 in C). */
   clmul: boolean;
 }
@@ -43,5 +49,5 @@ export const native: NativeAddon | undefined = load();
 /** For reports and the bench: which implementation runs. */
 export function nativeSummary(): string {
   if (!native) return 'portable (JavaScript + hash-wasm CRC-64)';
-  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, batched file reads)`;
+  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, batched and read-ahead file reads)`;
 }

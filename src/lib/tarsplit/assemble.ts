@@ -2,9 +2,11 @@
 import { closeSync, readSync } from 'node:fs';
 import { Crc64 } from '../crc64/crc64.js';
 import { CrcOffload } from '../crc64/offload.js';
+import { ShortReadError } from '../fs/read-errors.js';
 import { latin1 } from '../fs/gopath.js';
 import type { ConfinedRoot } from '../fs/confined.js';
 import { native } from '../native/native.js';
+import { copyReadAhead } from './readahead.js';
 import { BATCH_FILE_MAX, FileBatcher } from './batch.js';
 import { FILE_TYPE, type Entry } from './entry.js';
 import { CrcMismatchError } from './errors.js';
@@ -18,13 +20,14 @@ export interface AssembleResult {
 }
 
 const CHUNK = 1 << 20;
-/** Files from this size on may have their CRC-64 computed on a helper thread (crc64/offload.ts). */
+/** Without the native addon, files from this size on may be read and CRC'd by a helper thread (crc64/offload.ts). */
 export const OFFLOAD_MIN = 32 << 20;
 
 /**
- * Asked before each chunk of a big file: may a helper thread take its CRC-64 now? The checksum
- * pool answers yes while fewer layers run than it has workers, so a core is free; the answer can
- * change in the middle of a file, and the helper then goes on from the reader's CRC state.
+ * Without the native addon, asked before each chunk of a big file: may a helper thread take its
+ * reads and CRC-64 now? The checksum pool answers yes while fewer layers run than it has
+ * workers, so a core is free; the answer can change in the middle of a file, and the helper
+ * then goes on from the reader's CRC state.
  */
 export type HelperGate = () => boolean;
 
@@ -39,13 +42,14 @@ export async function assemble(
   sink: (chunk: Buffer) => void,
   opts: { helper?: HelperGate } = {},
 ): Promise<AssembleResult> {
-  const buf = Buffer.allocUnsafe(CHUNK);
+  let buf: Buffer | undefined; // the portable path's read buffer
   let size = 0, bytes = 0, files = 0;
   const emit = (chunk: Buffer) => {
     sink(chunk);
     bytes += chunk.length;
   };
-  // With the native addon small files are read in batches, ahead of the hashing (batch.ts).
+  // With the native addon files are read on libuv threads, ahead of the hashing: small ones in
+  // batches (batch.ts), bigger ones chunk by chunk (readahead.ts).
   const batcher = native ? new FileBatcher(native, root, emit) : undefined;
   try {
     for await (const e of entries) {
@@ -71,7 +75,10 @@ export async function assemble(
         // `size` bytes are read (no extra read to see EOF). Blocking reads: assembly runs in a
         // worker thread (see ConfinedRoot).
         if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
-        digest = copyFile(fd, e.size, e.name, buf, emit, e.size >= OFFLOAD_MIN ? opts.helper : undefined);
+        const addon = native;
+        digest = await crcOf(e.name, () =>
+          addon ? copyReadAhead(addon, fd, e.size, emit) : copyFile(fd, e.size, (buf ??= Buffer.allocUnsafe(CHUNK)), emit, e.size >= OFFLOAD_MIN ? opts.helper : undefined),
+        );
       } finally {
         closeSync(fd);
       }
@@ -85,18 +92,29 @@ export async function assemble(
   return { size, bytes, files: files + (batcher?.files ?? 0) };
 }
 
-function copyFile(fd: number, size: number, name: Buffer, buf: Buffer, sink: (chunk: Buffer) => void, helper?: HelperGate): Buffer {
+/** A file that ends early (it shrank since fstat) fails its CRC check, as it would in Go. */
+async function crcOf(name: Buffer, copy: () => Buffer | Promise<Buffer>): Promise<Buffer> {
+  try {
+    return await copy();
+  } catch (e) {
+    if (e instanceof ShortReadError) throw new CrcMismatchError(name.toString('utf8'));
+    throw e;
+  }
+}
+
+/**
+ * Without the native addon: read in this thread; from the moment the gate opens, a helper thread
+ * reads the rest and computes its CRC-64 (crc64/offload.ts) while this thread hashes.
+ */
+function copyFile(fd: number, size: number, buf: Buffer, sink: (chunk: Buffer) => void, helper?: HelperGate): Buffer {
   const crc = new Crc64();
   for (let left = size; left > 0; ) {
     if (helper?.()) {
       const off = CrcOffload.get();
-      if (off.ready()) {
-        off.resume(crc.save());
-        return copyOffloaded(fd, left, name, sink, off);
-      }
+      if (off.ready()) return off.copy(fd, size - left, left, crc.save(), sink);
     }
     const bytesRead = readSync(fd, buf, 0, Math.min(CHUNK, left), null);
-    if (bytesRead === 0) throw new CrcMismatchError(name.toString('utf8')); // shrank since fstat
+    if (bytesRead === 0) throw new ShortReadError();
     left -= bytesRead;
     const chunk = buf.subarray(0, bytesRead);
     crc.update(chunk);
@@ -104,22 +122,3 @@ function copyFile(fd: number, size: number, name: Buffer, buf: Buffer, sink: (ch
   }
   return crc.digest();
 }
-
-/** The rest of a file with its CRC on the helper thread while this thread feeds the sink (SHA-256). */
-function copyOffloaded(fd: number, size: number, name: Buffer, sink: (chunk: Buffer) => void, off: CrcOffload): Buffer {
-  try {
-    for (let left = size; left > 0; ) {
-      const slot = off.slot();
-      const bytesRead = readSync(fd, slot, 0, Math.min(slot.length, left), null);
-      if (bytesRead === 0) throw new CrcMismatchError(name.toString('utf8'));
-      left -= bytesRead;
-      off.submit(bytesRead);
-      sink(slot.subarray(0, bytesRead));
-    }
-  } catch (e) {
-    off.finish(); // leave the helper ready for the next file
-    throw e;
-  }
-  return off.finish();
-}
-
