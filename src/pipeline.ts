@@ -79,6 +79,9 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   // cacheId = v1Id (docs/formats.md): known before any DiffID, so diff dirs can be written early.
   const cacheIdOf = (v1Id: string) => v1Id;
   const diffs = new DiffWriter(staging, driver, cacheIdOf);
+  // aufs diff dirs need nothing from the checksums: linking them starts now, beside the workers'
+  // start-up, instead of after each layer's checksum (docs/performance.md).
+  if (!driver.diffNeedsTarSplit) for (const l of thePlan.order) diffs.add(l.v1Id, '');
   let committing: Journal;
   try {
     emit({ kind: 'phase', phase: 'checksum' });

@@ -1,7 +1,10 @@
-// Per-layer checkpoints: each finished checksum is appended (and fsync'd) to
-// <staging>/checksums.jsonl, so a rerun after a kill skips the layers already done. A checkpoint
-// is reused only if the layer's inputs look unchanged: a cheap check of the tar-data file (size,
-// mtime) and the diff dir (mtime), and, for Path B, that its regenerated tar-split is still there.
+// Per-layer checkpoints: each finished checksum is appended to <staging>/checksums.jsonl, so a
+// rerun after a kill skips the layers already done. A checkpoint is reused only if the layer's
+// inputs look unchanged: a cheap check of the tar-data file (size, mtime) and the diff dir
+// (mtime), and, for Path B, that its regenerated tar-split is still there (Path B fsyncs it before
+// its checkpoint exists). The lines are fsync'd once, at the end of the stage, not one by one
+// (≈ 0.4 ms each on the main thread here): a kill loses none of them, and a power loss only the
+// lines of the last moments, which the rerun computes again; a torn line ends the reading.
 import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
 import type { LayerDigest } from './types.js';
 
@@ -44,11 +47,15 @@ export class Checkpoints {
   record(stamp: string, digest: LayerDigest): void {
     this.fd ??= openSync(this.file, 'a', 0o600);
     appendFileSync(this.fd, JSON.stringify({ stamp, digest }) + '\n');
-    fsyncSync(this.fd);
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    if (this.fd === undefined) return;
+    try {
+      fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
   }
 }

@@ -50,5 +50,13 @@ export async function checksumPathB(source: DiffSource, out: string, onBytes: (n
     packer.end();
     await written;
   }
+  // Durable before the checkpoint that names it is written (checkpoints.ts): a rerun after a
+  // power loss must not reuse a tar-split whose data never reached the disk.
+  const fh = await fsp.open(out, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
   return { diffId: 'sha256:' + sha.digest('hex'), size: dis.size, bytes };
 }

@@ -20,6 +20,7 @@ export function isAufsMeta(rel: string, depth: number): boolean {
 
 export class AufsDriver implements LegacyDriver {
   readonly name = 'aufs';
+  readonly diffNeedsTarSplit = false;
   constructor(readonly root: string) {}
 
   private diffDir(id: string): string {

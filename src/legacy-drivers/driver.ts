@@ -39,6 +39,12 @@ export type MaterialiseMode = 'link' | 'copy';
 
 export interface LegacyDriver {
   readonly name: string;
+  /**
+   * Whether an image layer's materialise needs its tar-split (ctx.tarSplit), so waits for the
+   * layer's checksum: full-tree drivers take the layer's own entries from it; aufs dirs hold
+   * exactly the layer's changes already.
+   */
+  readonly diffNeedsTarSplit: boolean;
   /** Whether the driver holds data for this graph id. */
   has(id: string): Promise<boolean>;
   /** Directory Path A reads tar-split payloads from (formats.md §2.2). */

@@ -9,6 +9,7 @@ import { diffFromTarSplit } from './tarsplit-diff.js';
 import type { DiffSource, LayerContext, LegacyDriver, MaterialiseMode, MaterialiseStats } from './driver.js';
 
 export class FullTreeDriver implements LegacyDriver {
+  readonly diffNeedsTarSplit = true;
   /** `layerDir`: where the driver keeps the tree of a graph id, relative to the root. */
   constructor(readonly name: string, readonly root: string, private readonly layerDir: (id: string) => string) {}
 
