@@ -1,5 +1,6 @@
 // One measured phase in its own process: node phase.js checksum|migrate|audit ROOT WORKERS [TARGET] [ONLY_V1ID]
-// Prints {seconds, maxRssMiB, bytes} as the last line.
+// Prints {seconds, cpuSeconds, maxRssMiB, bytes} as the last line; cpuSeconds is user + system time
+// of every thread of this process during the phase (worker, libuv and GC threads included).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChecksums } from '../src/checksum/pool.js';
@@ -9,6 +10,7 @@ import { audit } from '../src/audit/index.js';
 const [kind, root, workersText, target, only] = process.argv.slice(2) as [string, string, string, string, string | undefined];
 const workers = Number(workersText);
 let seconds: number, bytes = 0;
+const cpu0 = process.cpuUsage();
 if (kind === 'checksum') {
   const scratch = mkdtempSync(join(root, '..', 'pathb-'));
   const ids = only ? [only] : readdirSync(join(root, 'graph'));
@@ -42,4 +44,5 @@ if (kind === 'checksum') {
 // VmHWM, not getrusage's maxRSS: Linux carries ru_maxrss across fork+exec, so a child would
 // report the bench parent's peak; VmHWM belongs to this address space alone.
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-process.stdout.write(JSON.stringify({ seconds, bytes, maxRssMiB: Number(hwm?.[1] ?? 0) / 1024 }) + '\n');
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes, maxRssMiB: Number(hwm?.[1] ?? 0) / 1024 }) + '\n');
