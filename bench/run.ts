@@ -1,4 +1,4 @@
-// npm run bench [-- --scale 1 --big-gib 4 --json --write-doc]
+// npm run bench [-- --scale 1 --big-gib 4 --repeat 3 --json --write-doc]
 // Every figure is measured in this run, on the same root and a warm page cache, and reported as a
 // ratio against the Go pipeline baseline (Debian tar-split asm | sha256sum, one pair per layer,
 // all layers at once) or against this machine's measured compute limit.
@@ -18,6 +18,8 @@ const flag = (n: string) => args.includes(`--${n}`);
 const opt = (n: string, d: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1]! : d);
 const scale = Number(opt('scale', '1'));
 const bigGiB = Number(opt('big-gib', '4'));
+// Each timed figure is the median of this many runs: on a shared VM one run can be off by a third.
+const repeat = Math.max(1, Number(opt('repeat', '3')));
 const cores = cpus().length;
 
 function mbps(bytes: number, s: number): number {
@@ -69,6 +71,30 @@ function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: nu
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
+type PhaseResult = ReturnType<typeof phase>;
+
+/** The median run (by seconds) of `repeat` runs. */
+function median<T extends { seconds: number }>(run: () => T): T {
+  const runs = Array.from({ length: repeat }, run).sort((a, b) => a.seconds - b.seconds);
+  return runs[Math.floor(runs.length / 2)]!;
+}
+
+async function medianSeconds(run: () => Promise<number>): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < repeat; i++) runs.push(await run());
+  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+}
+
+/** A full migration into a fresh target, removed afterwards. */
+function migrateInto(root: string, target: string): PhaseResult {
+  rmSync(target, { recursive: true, force: true });
+  try {
+    return phase('migrate', root, cores, target);
+  } finally {
+    rmSync(target, { recursive: true, force: true });
+  }
+}
+
 const fmt = (n: number, d = 2) => n.toFixed(d);
 
 async function main(): Promise<void> {
@@ -77,45 +103,37 @@ async function main(): Promise<void> {
   const limit = computeLimit();
   // Warm the page cache once with the baseline itself.
   await goBaseline(br.root);
-  const base = await goBaseline(br.root);
-  const ours = phase('checksum', br.root, cores);
+  const base = await medianSeconds(() => goBaseline(br.root));
+  const ours = median(() => phase('checksum', br.root, cores));
   // What the native addon buys, same root, same run: the portable path (JavaScript + hash-wasm).
-  const portable = phase('checksum', br.root, cores, undefined, undefined, { CAS_MIGRATE_NATIVE: '0' });
+  const portable = median(() => phase('checksum', br.root, cores, undefined, undefined, { CAS_MIGRATE_NATIVE: '0' }));
   // The critical path: no schedule finishes before the biggest layer does, and SHA-256 of one
   // layer's stream is serial. Both bound what the compute-limit and scaling ratios can reach.
   const biggest = [...br.layers].sort((a, b) => b.bytes - a.bytes)[0]!;
-  const bigOnly = phase('checksum', br.root, cores, undefined, biggest.v1Id);
+  const bigOnly = median(() => phase('checksum', br.root, cores, undefined, biggest.v1Id));
   // The small-files layer alone: per-file cost, with nothing else to hide it.
   const smallId = br.layers.find((l) => l.name === 'small-files')!.v1Id;
-  const smallBase = await goBaseline(br.root, [smallId]);
-  const small = phase('checksum', br.root, cores, undefined, smallId);
-  const scaling = [1, ...(cores > 1 ? [cores] : [])].map((w) => ({ workers: w, ...phase('checksum', br.root, w) }));
+  const smallBase = await medianSeconds(() => goBaseline(br.root, [smallId]));
+  const small = median(() => phase('checksum', br.root, cores, undefined, smallId));
+  const scaling = [1, ...(cores > 1 ? [cores] : [])].map((w) => ({ workers: w, ...(w === cores ? ours : median(() => phase('checksum', br.root, w))) }));
   const target = join(br.root, '..', 'migrated');
-  rmSync(target, { recursive: true, force: true });
-  const full = phase('migrate', br.root, cores, target);
-  rmSync(target, { recursive: true, force: true });
+  const full = median(() => migrateInto(br.root, target));
   process.stderr.write('bench: preparing the metadata-heavy root (10 000 layers, 1 000 tags; cached)…\n');
   const meta = metaRoot();
   phase('audit', meta.root, cores); // warm: the root may have just been generated or evicted
   const auditRun = phase('audit', meta.root, cores);
   process.stderr.write('bench: preparing the 100-layer chain (cached)…\n');
   const chain = layeredRoot('chain100', chainSpec(100));
-  rmSync(target, { recursive: true, force: true });
-  const chainRun = phase('migrate', chain.root, cores, target);
-  rmSync(target, { recursive: true, force: true });
+  const chainRun = median(() => migrateInto(chain.root, target));
   // Per-layer overhead is the slope: the same migration of a 1-layer chain gives the fixed cost
   // (process-internal start-up of the worker pool, the journal, the commit).
   const one = layeredRoot('chain1', chainSpec(1));
-  const oneRun = phase('migrate', one.root, cores, target);
-  rmSync(target, { recursive: true, force: true });
+  const oneRun = median(() => migrateInto(one.root, target));
   process.stderr.write(`bench: preparing the ${bigGiB} GiB single-file layer (cached)…\n`);
   const big = layeredRoot(`big${bigGiB}g`, bigSpec(bigGiB));
   phase('checksum', big.root, cores); // warm the page cache: every other figure is warm too
   const bigSum = phase('checksum', big.root, cores);
-  const bigTarget = join(big.root, '..', 'migrated');
-  rmSync(bigTarget, { recursive: true, force: true });
-  const bigFull = phase('migrate', big.root, cores, bigTarget);
-  rmSync(bigTarget, { recursive: true, force: true });
+  const bigFull = migrateInto(big.root, join(big.root, '..', 'migrated'));
   // Cold, last (it empties the page cache every other figure relies on): the cache dropped
   // before each side; skipped without root.
   const cold = dropCaches() ? { base: await goBaseline(br.root), ours: dropCaches() ? phase('checksum', br.root, cores).seconds : NaN } : undefined;
@@ -132,6 +150,7 @@ async function main(): Promise<void> {
   const result = {
     machine: { cpu: cpus()[0]?.model, cores, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, implementation: nativeSummary() },
     root: { scale, layers: br.layers, payloadBytes: br.bytes, tarBytes },
+    runsPerFigure: repeat,
     computeLimitMBs: { sha256: limit.sha, crc64: limit.crc, combined: limit.limit },
     baselineGo: { seconds: base, MBs: mbps(tarBytes, base) },
     smallFilesLayer: { baselineGoSeconds: smallBase, checksumSeconds: small.seconds, MBs: mbps(small.bytes, small.seconds), speedupVsGo: smallBase / small.seconds },
@@ -175,7 +194,7 @@ async function main(): Promise<void> {
     const text = readFileSync(doc, 'utf8');
     const marker = '<!-- bench:results -->';
     const head = text.slice(0, text.indexOf(marker) + marker.length);
-    writeFileSync(doc, `${head}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --scale ${scale} --big-gib ${bigGiB} --write-doc\`:\n\n${lines.join('\n')}\n`);
+    writeFileSync(doc, `${head}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --scale ${scale} --big-gib ${bigGiB} --repeat ${repeat} --write-doc\` (each time the median of ${repeat} runs):\n\n${lines.join('\n')}\n`);
   }
 }
 
