@@ -20,7 +20,7 @@ export async function copyReadAhead(addon: NativeAddon, fd: number, size: number
   const bufs = spare.pop() ?? [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   const crc = Buffer.alloc(8);
   const read = (pos: number, buf: Buffer) => addon.readRangeAsync(fd, pos, buf.subarray(0, Math.min(CHUNK, size - pos)), crc);
-  let pending: Promise<number> | undefined = read(0, bufs[0]!);
+  let pending: Promise<number> | undefined = size > 0 ? read(0, bufs[0]!) : undefined;
   try {
     for (let pos = 0, k = 0; pending; k ^= 1) {
       const got = await pending;
