@@ -98,7 +98,17 @@ export function compactRaw(src: Buffer): Buffer {
 
 /** A value that serialises as the given bytes (already Go-encoded). */
 export class Raw {
+  private compact?: Buffer;
   constructor(readonly bytes: Buffer) {}
+
+  /**
+   * The bytes as json.Marshal writes a RawMessage, computed once: an image config carries the
+   * history entries of every ancestor, so a chain of n images marshals n²/2 of them (100 layers:
+   * 5 050 compactions, ≈ 17 ms of the configs stage before).
+   */
+  compacted(): Buffer {
+    return (this.compact ??= compactRaw(this.bytes));
+  }
 }
 
 export type GoValue =
@@ -141,7 +151,7 @@ function encode(v: GoValue, out: Array<string | Buffer>): void {
     out.push(String(v));
   } else if (typeof v === 'bigint') out.push(v.toString());
   else if (typeof v === 'string') out.push(goString(v));
-  else if (v instanceof Raw) out.push(compactRaw(v.bytes));
+  else if (v instanceof Raw) out.push(v.compacted());
   else if (Array.isArray(v)) {
     out.push('[');
     v.forEach((e, i) => {
