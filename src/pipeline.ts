@@ -81,7 +81,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   const diffs = new DiffWriter(staging, driver, cacheIdOf);
   // aufs diff dirs need nothing from the checksums: linking them starts now, beside the workers'
   // start-up, instead of after each layer's checksum (docs/performance.md).
-  if (!driver.diffNeedsTarSplit) for (const l of thePlan.order) diffs.add(l.v1Id, '');
+  if (!driver.diffNeedsTarSplit) for (const l of thePlan.order) diffs.add(l.v1Id);
   let committing: Journal;
   try {
     emit({ kind: 'phase', phase: 'checksum' });

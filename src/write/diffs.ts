@@ -1,7 +1,8 @@
-// overlay2 diff dirs written while the checksum stage still runs. A layer's diff dir needs its
-// legacy files and, for a regenerated tar (Path B), the tar-split the checksum wrote, but never
-// its DiffID: so each layer is materialised in the main thread as soon as its checksum is done,
-// in the time the workers leave free, instead of in a write stage after all of them
+// overlay2 diff dirs written while the checksum stage still runs. A layer's diff dir never needs
+// its DiffID: an aufs layer needs only its legacy files, so every aufs layer is queued when the
+// stage starts; a full-tree driver's layer needs the tar-split it will store (for Path B, the one
+// its checksum writes), so it is queued as soon as its checksum is done. Either way the main
+// thread links in the time the workers leave free, instead of in a write stage after all of them
 // (docs/performance.md: the write stage was ≈ 0.45 s of a 2.2 s migration of the bench mix).
 // One layer at a time: the linking is synchronous file calls, and the walk yields to the event
 // loop often enough (the aufs walk: every YIELD_EVERY entries) that the pool keeps being fed.
@@ -12,7 +13,7 @@ import { mkdirMode } from './files.js';
 import type { Staging } from './staging.js';
 
 /** mkdir <cacheId>/ and materialise diff/ in it, errors named by the layer. */
-async function materialiseLayer(staging: Staging, driver: LegacyDriver, v1Id: string, cacheId: string, tarSplit: string): Promise<MaterialiseStats> {
+async function materialiseLayer(staging: Staging, driver: LegacyDriver, v1Id: string, cacheId: string, tarSplit?: string): Promise<MaterialiseStats> {
   const dir = `${staging.driverRoot}/${cacheId}`;
   try {
     await mkdirMode(dir, 0o710);
@@ -34,8 +35,8 @@ export class DiffWriter {
     private readonly cacheIdOf: (v1Id: string) => string,
   ) {}
 
-  /** Queue a layer whose checksum is done. */
-  add(v1Id: string, tarSplit: string): void {
+  /** Queue a layer: with the tar-split it will store, or without one where the driver needs none (diffNeedsTarSplit). */
+  add(v1Id: string, tarSplit?: string): void {
     if (this.started.has(v1Id)) return;
     const p = this.tail.then(() => materialiseLayer(this.staging, this.driver, v1Id, this.cacheIdOf(v1Id), tarSplit));
     p.catch(() => {}); // reported by take(); a failure must not stop the layers queued after it
