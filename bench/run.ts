@@ -65,7 +65,7 @@ function dropCaches(): boolean {
 }
 
 /** Run one phase in a child process to get its own peak RSS (worker threads included). */
-function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: number, target?: string, only?: string, env: NodeJS.ProcessEnv = {}): { seconds: number; cpuSeconds: number; maxRssMiB: number; bytes: number } {
+function phase(kind: 'checksum' | 'migrate' | 'audit', root: string, workers: number, target?: string, only?: string, env: NodeJS.ProcessEnv = {}): { seconds: number; cpuSeconds: number; maxRssMiB: number; bytes: number; timings?: Record<string, number>; extraDiskBytes?: number } {
   const script = fileURLToPath(new URL('./phase.js', import.meta.url));
   const r = spawnSync(process.execPath, [script, kind, root, String(workers), target ?? '', ...(only ? [only] : [])], { encoding: 'utf8', env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${kind} phase failed: ${r.stderr}`);
@@ -161,11 +161,14 @@ async function main(): Promise<void> {
     checksum: { seconds: ours.seconds, MBs: mbps(tarBytes, ours.seconds), maxRssMiB: ours.maxRssMiB, speedupVsGo: base / ours.seconds, ofComputeLimit: mbps(tarBytes, ours.seconds) / limit.limit },
     portableChecksum: { seconds: portable.seconds, speedupVsGo: base / portable.seconds },
     bounds,
-    fullMigration: { seconds: full.seconds, maxRssMiB: full.maxRssMiB, ratioToChecksum: full.seconds / ours.seconds },
+    fullMigration: {
+      seconds: full.seconds, maxRssMiB: full.maxRssMiB, ratioToChecksum: full.seconds / ours.seconds, stages: full.timings,
+      extraDiskBytes: full.extraDiskBytes, extraDiskOfLayerBytes: (full.extraDiskBytes ?? NaN) / br.bytes,
+    },
     workerScaling: scaling.map((s) => ({ workers: s.workers, seconds: s.seconds, MBs: mbps(tarBytes, s.seconds), coresBusy: s.cpuSeconds / s.seconds })),
     auditMetaRoot: { layers: meta.layers, tags: meta.tags, seconds: auditRun.seconds, maxRssMiB: auditRun.maxRssMiB },
     chain: { layers: chain.layers.length, seconds: chainRun.seconds, oneLayerSeconds: oneRun.seconds, msPerLayer: ((chainRun.seconds - oneRun.seconds) * 1000) / (chain.layers.length - 1), createFloorMsPerLayer: floorMs, maxRssMiB: chainRun.maxRssMiB },
-    bigLayer: { bytes: big.bytes, checksum: { seconds: bigSum.seconds, MBs: mbps(bigSum.bytes, bigSum.seconds), maxRssMiB: bigSum.maxRssMiB }, fullMigration: { seconds: bigFull.seconds, maxRssMiB: bigFull.maxRssMiB } },
+    bigLayer: { bytes: big.bytes, checksum: { seconds: bigSum.seconds, MBs: mbps(bigSum.bytes, bigSum.seconds), maxRssMiB: bigSum.maxRssMiB }, fullMigration: { seconds: bigFull.seconds, maxRssMiB: bigFull.maxRssMiB, extraDiskBytes: bigFull.extraDiskBytes } },
   };
   if (flag('json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   const lines = [
@@ -186,6 +189,8 @@ async function main(): Promise<void> {
     `bounds on this root: its biggest layer (${biggest.name}) alone takes ${fmt(bigOnly.seconds)} s, SHA-256 of its stream alone ${fmt(bigShaSeconds)} s (serial) → ` +
       `at most ${fmt(bounds.ofComputeLimit * 100, 0)}% of the compute limit is reachable; the 1-worker run used ${fmt(scaling[0]!.cpuSeconds)} s of CPU, ` +
       `which ${cores} cores need ${fmt(scaling[0]!.cpuSeconds / cores)} s for → at most ${fmt(bounds.workerScaling)}× scaling at ${cores} workers`,
+    `full migration by stage (s): ${Object.entries(full.timings ?? {}).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; ` +
+      `extra disk used by the layout (inodes counted once): ${fmt((full.extraDiskBytes ?? NaN) / 2 ** 20, 1)} MiB, ${fmt(result.fullMigration.extraDiskOfLayerBytes * 100, 2)}% of the layer bytes (target ≤ 1%)`,
     `peak RSS: checksum phase ${fmt(ours.maxRssMiB, 0)} MiB, full migration ${fmt(full.maxRssMiB, 0)} MiB (whole process, worker threads included)`,
     `100-layer chain (10 files of 1–4 KiB each), full migration: ${fmt(chainRun.seconds)} s, 1-layer chain ${fmt(oneRun.seconds)} s → ${fmt(result.chain.msPerLayer, 1)} ms per extra layer (target ≤ 5 ms; creating the 27 entries a layer needs, alone, takes ${fmt(floorMs, 1)} ms on this filesystem), peak RSS ${fmt(chainRun.maxRssMiB, 0)} MiB`,
     `${bigGiB} GiB single-file layer: checksum ${fmt(bigSum.seconds)} s (${fmt(result.bigLayer.checksum.MBs, 0)} MB/s), peak RSS ${fmt(bigSum.maxRssMiB, 0)} MiB; full migration ${fmt(bigFull.seconds)} s, peak RSS ${fmt(bigFull.maxRssMiB, 0)} MiB (target ≤ 200 MB)`,
