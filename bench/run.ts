@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     '',
     `bounds on this root: its biggest layer (${biggest.name}) alone takes ${fmt(bigOnly.seconds)} s, SHA-256 of its stream alone ${fmt(bigShaSeconds)} s (serial) → ` +
       `at most ${fmt(bounds.ofComputeLimit * 100, 0)}% of the compute limit is reachable; the 1-worker run used ${fmt(scaling[0]!.cpuSeconds)} s of CPU, ` +
-      `which ${cores} cores need ${fmt(scaling[0]!.cpuSeconds / cores)} s for → at most ${fmt(bounds.workerScaling)}× scaling at ${cores} workers`,
+      `which ${cores} cores need ${fmt(scaling[0]!.cpuSeconds / cores)} s for → ≈ ${fmt(bounds.workerScaling)}× scaling at ${cores} workers reachable (an estimate: the CPU a run takes varies)`,
     `full migration by stage (s): ${Object.entries(full.timings ?? {}).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; ` +
       `extra disk used by the layout (inodes counted once): ${fmt((full.extraDiskBytes ?? NaN) / 2 ** 20, 1)} MiB, ${fmt(result.fullMigration.extraDiskOfLayerBytes * 100, 2)}% of the layer bytes (target ≤ 1%)`,
     `peak RSS: checksum phase ${fmt(ours.maxRssMiB, 0)} MiB, full migration ${fmt(full.maxRssMiB, 0)} MiB (whole process, worker threads included)`,
