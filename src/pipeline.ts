@@ -178,7 +178,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     await writeJournal(committing);
     faultPoint('committing');
   } catch (e) {
-    await diffs.settle();
+    await diffs.cancel();
     await discardStaging(staging, isEnvironmental(e));
     throw e;
   }

@@ -7,7 +7,7 @@ import { asBuffer, childPath, type FsPath } from '../lib/fs/walk.js';
 import { latin1 } from '../lib/fs/gopath.js';
 import { mknod, setXattr } from '../lib/fs/special.js';
 import type { V1Id } from '../discover/records.js';
-import { emptyStats, type DiffSource, type LegacyDriver, type MaterialiseMode, type MaterialiseStats } from './driver.js';
+import { emptyStats, type DiffSource, type LayerContext, type LegacyDriver, type MaterialiseMode, type MaterialiseStats } from './driver.js';
 
 const WH = '.wh.';
 const WH_META = '.wh..wh.';
@@ -44,14 +44,14 @@ export class AufsDriver implements LegacyDriver {
     return { kind: 'dir', dir: this.diffDir(id), excludeAufsMeta: true };
   }
 
-  async materialise(id: string, dest: string, mode: MaterialiseMode): Promise<MaterialiseStats> {
+  async materialise(id: string, dest: string, mode: MaterialiseMode, ctx: LayerContext = {}): Promise<MaterialiseStats> {
     const stats = emptyStats();
     const src = Buffer.from(this.diffDir(id));
     const dst = Buffer.from(dest);
     await fsp.mkdir(dst);
     const plnk = Buffer.concat([src, Buffer.from('/.wh..wh.plnk')]);
     stats.pseudoLinks = (await fsp.readdir(plnk).catch(() => [])).length;
-    await convertDir(this.diffDir(id), dest, 0, stats, { mode, copiedInodes: new Map(), sinceYield: 0 });
+    await convertDir(this.diffDir(id), dest, 0, stats, { mode, copiedInodes: new Map(), sinceYield: 0, signal: ctx.signal });
     await copyMeta(src, dst, await fsp.lstat(src, { bigint: true }));
     return stats;
   }
@@ -63,6 +63,7 @@ interface Walk {
   copiedInodes: Map<bigint, Buffer>;
   /** Entries since the walk last yielded to the event loop. */
   sinceYield: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -85,6 +86,7 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
     if (++w.sinceYield >= YIELD_EVERY) {
       w.sinceYield = 0;
       await new Promise(setImmediate);
+      w.signal?.throwIfAborted();
     }
     const name = latin1(e.name);
     if (isAufsMeta(name, depth)) {

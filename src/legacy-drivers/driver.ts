@@ -15,6 +15,8 @@ export interface LayerContext {
   parent?: string;
   /** The tar-split stored for this image layer: it lists exactly the layer's own entries. */
   tarSplit?: string;
+  /** Stop early (the migration failed): a walk checks it whenever it yields. */
+  signal?: AbortSignal;
 }
 
 export interface MaterialiseStats {

@@ -8,16 +8,16 @@
 // loop often enough (the aufs walk: every YIELD_EVERY entries) that the pool keeps being fed.
 import { promises as fsp } from 'node:fs';
 import { RootError } from '../discover/records.js';
-import type { LegacyDriver, MaterialiseStats } from '../legacy-drivers/driver.js';
+import type { LayerContext, LegacyDriver, MaterialiseStats } from '../legacy-drivers/driver.js';
 import { mkdirMode } from './files.js';
 import type { Staging } from './staging.js';
 
 /** mkdir <cacheId>/ and materialise diff/ in it, errors named by the layer. */
-async function materialiseLayer(staging: Staging, driver: LegacyDriver, v1Id: string, cacheId: string, tarSplit?: string): Promise<MaterialiseStats> {
+async function materialiseLayer(staging: Staging, driver: LegacyDriver, v1Id: string, cacheId: string, ctx: LayerContext): Promise<MaterialiseStats> {
   const dir = `${staging.driverRoot}/${cacheId}`;
   try {
     await mkdirMode(dir, 0o710);
-    return await driver.materialise(v1Id, `${dir}/diff`, 'link', { tarSplit });
+    return await driver.materialise(v1Id, `${dir}/diff`, 'link', ctx);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new RootError(err.path ? String(err.path) : driver.fileRoot(v1Id), `cannot write the overlay2 layer: ${err.code ?? err.message}`, v1Id);
@@ -27,6 +27,8 @@ async function materialiseLayer(staging: Staging, driver: LegacyDriver, v1Id: st
 export class DiffWriter {
   private readonly started = new Map<string, Promise<MaterialiseStats>>();
   private tail: Promise<unknown> = Promise.resolve();
+  /** Aborted when the migration fails: queued layers are skipped, the one being linked stops. */
+  private readonly abort = new AbortController();
 
   /** cacheIdOf: the overlay2 dir a v1 layer gets if it owns its ChainID. */
   constructor(
@@ -38,7 +40,11 @@ export class DiffWriter {
   /** Queue a layer: with the tar-split it will store, or without one where the driver needs none (diffNeedsTarSplit). */
   add(v1Id: string, tarSplit?: string): void {
     if (this.started.has(v1Id)) return;
-    const p = this.tail.then(() => materialiseLayer(this.staging, this.driver, v1Id, this.cacheIdOf(v1Id), tarSplit));
+    const signal = this.abort.signal;
+    const p = this.tail.then(() => {
+      signal.throwIfAborted();
+      return materialiseLayer(this.staging, this.driver, v1Id, this.cacheIdOf(v1Id), { tarSplit, signal });
+    });
     p.catch(() => {}); // reported by take(); a failure must not stop the layers queued after it
     this.tail = p.catch(() => {});
     this.started.set(v1Id, p);
@@ -60,8 +66,18 @@ export class DiffWriter {
       if (!owners.has(v1Id)) await fsp.rm(`${this.staging.driverRoot}/${this.cacheIdOf(v1Id)}`, { recursive: true, force: true });
   }
 
-  /** Wait until nothing is being written (before the staging dir is discarded). */
+  /** Wait until every queued layer is written. */
   async settle(): Promise<void> {
+    await this.tail;
+  }
+
+  /**
+   * After a failure, before the staging dir is discarded: stop writing and wait until nothing is.
+   * With every aufs layer queued when the checksum stage starts, waiting for all of them would
+   * make a migration that failed in its first second link the whole root before saying so.
+   */
+  async cancel(): Promise<void> {
+    this.abort.abort(new Error('the migration failed'));
     await this.tail;
   }
 }
