@@ -2,30 +2,21 @@
 // root does not hold already, each inode counted once (hardlinked layer files cost nothing; the
 // directories, metadata files and regenerated tar-splits do). Like `du` over both trees, minus
 // the legacy tree.
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { walk } from '../src/lib/fs/walk.js';
 
-function walk(dir: string, visit: (key: string, blocks: bigint) => void): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    const st = lstatSync(p, { bigint: true });
-    visit(`${st.dev}:${st.ino}`, st.blocks * 512n);
-    if (e.isDirectory()) walk(p, visit);
-  }
-}
-
-export function extraDiskBytes(legacyDirs: string[], newDirs: string[]): number {
+export async function extraDiskBytes(legacyDirs: string[], newDirs: string[]): Promise<number> {
   const seen = new Set<string>();
-  for (const d of legacyDirs) walk(d, (key) => seen.add(key));
+  for (const d of legacyDirs) for await (const e of walk(d)) seen.add(`${e.st.dev}:${e.st.ino}`);
   let extra = 0n;
   for (const d of newDirs) {
-    const st = lstatSync(d, { bigint: true });
-    extra += st.blocks * 512n;
-    walk(d, (key, bytes) => {
-      if (seen.has(key)) return;
+    extra += lstatSync(d, { bigint: true }).blocks * 512n;
+    for await (const { st } of walk(d)) {
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) continue;
       seen.add(key);
-      extra += bytes;
-    });
+      extra += st.blocks * 512n;
+    }
   }
   return Number(extra);
 }

@@ -49,6 +49,6 @@ if (kind === 'checksum') {
 } else {
   const report = await measured(() => migrate({ root, target, workers }));
   bytes = report.totals.bytes;
-  extra = { timings: report.timings, extraDiskBytes: extraDiskBytes([join(root, 'aufs'), join(root, 'graph')], [join(target, 'overlay2'), join(target, 'image', 'overlay2')]) };
+  extra = { timings: report.timings, extraDiskBytes: await extraDiskBytes([join(root, 'aufs'), join(root, 'graph')], [join(target, 'overlay2'), join(target, 'image', 'overlay2')]) };
 }
 process.stdout.write(JSON.stringify({ ...extra, seconds, cpuSeconds, bytes, maxRssMiB }) + '\n');

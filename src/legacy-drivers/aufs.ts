@@ -98,19 +98,19 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
       stats.opaqueDirs++;
       continue;
     }
-    const s = childPath(srcDir, e.name);
+    const s = childPath(srcDir, name);
     if (name.startsWith(WH)) {
       const hidden = name.slice(WH.length);
       // A real entry of the same name wins, as it would in a later tar entry.
       if (hidden === '' || present.has(hidden)) continue;
       const st = lstatSync(s, { bigint: true });
-      const wh = childPath(dstDir, e.name.subarray(WH.length));
+      const wh = childPath(dstDir, hidden);
       await mknod(wh, 'c', 0, 0, 0);
       await fsp.lchown(wh, Number(st.uid), Number(st.gid));
       stats.whiteouts++;
       continue;
     }
-    const d = childPath(dstDir, e.name);
+    const d = childPath(dstDir, name);
     if (e.isDirectory()) {
       const st = lstatSync(s, { bigint: true });
       mkdirSync(d);
