@@ -8,6 +8,7 @@
 
 #include "crc64.h"
 #include "files.h"
+#include "times.h"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -253,6 +254,51 @@ static napi_value read_range_async(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// lutimens(path: string | Buffer, atimeSec, atimeNsec, mtimeSec, mtimeNsec): 0 or -errno. The
+// seconds come as doubles (exact for every whole second a file system can hold), the
+// nanoseconds as integers 0..999999999, so no time is rounded on the way.
+static napi_value lutimens_js(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  double as, ms;
+  int32_t ans, mns;
+  napi_valuetype t;
+  if (argc < 5 || napi_typeof(env, argv[0], &t) != napi_ok || napi_get_value_double(env, argv[1], &as) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &ans) != napi_ok || napi_get_value_double(env, argv[3], &ms) != napi_ok ||
+      napi_get_value_int32(env, argv[4], &mns) != napi_ok || as != (double)(int64_t)as || ms != (double)(int64_t)ms ||
+      ans < 0 || ans > 999999999 || mns < 0 || mns > 999999999)
+    goto usage;
+  char stack[4096], *path = stack;
+  size_t len;
+  uint8_t *raw;
+  if (t == napi_string) {
+    if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) goto usage;
+    if (len >= sizeof stack && !(path = malloc(len + 1))) goto oom;
+    napi_get_value_string_utf8(env, argv[0], path, len + 1, &len);
+  } else {
+    if (!bytes_of(env, argv[0], &raw, &len)) goto usage;
+    if (len >= sizeof stack && !(path = malloc(len + 1))) goto oom;
+    memcpy(path, raw, len);
+    path[len] = 0;
+  }
+  if (strlen(path) != len) { // a NUL inside the name would silently name another file
+    if (path != stack) free(path);
+    goto usage;
+  }
+  int r = set_times_ns(path, (int64_t)as, ans, (int64_t)ms, mns);
+  if (path != stack) free(path);
+  napi_value result;
+  CHECK(napi_create_int32(env, r, &result));
+  return result;
+usage:
+  napi_throw_type_error(env, NULL, "lutimens(path: string | Buffer, atimeSec: integer, atimeNsec: 0..999999999, mtimeSec: integer, mtimeNsec: 0..999999999)");
+  return NULL;
+oom:
+  napi_throw_error(env, NULL, "cas_native: out of memory");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, crc64_init); // worker threads may load the addon at the same moment
@@ -265,6 +311,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "readFilesAsync", fn);
   napi_create_function(env, "readRangeAsync", NAPI_AUTO_LENGTH, read_range_async, NULL, &fn);
   napi_set_named_property(env, exports, "readRangeAsync", fn);
+  napi_create_function(env, "lutimens", NAPI_AUTO_LENGTH, lutimens_js, NULL, &fn);
+  napi_set_named_property(env, exports, "lutimens", fn);
   napi_get_boolean(env, crc64_has_clmul(), &flag);
   napi_set_named_property(env, exports, "clmul", flag);
   return exports;

@@ -5,7 +5,8 @@ import { linkSync, lstatSync, mkdirSync, promises as fsp, readdirSync } from 'no
 import { copyKeepingLinks, copyMeta } from '../lib/fs/copy.js';
 import { asBuffer, childPath, type FsPath } from '../lib/fs/walk.js';
 import { latin1 } from '../lib/fs/gopath.js';
-import { mknod, setXattr } from '../lib/fs/special.js';
+import { setXattr } from '../lib/fs/special.js';
+import { makeWhiteout } from './whiteout.js';
 import type { V1Id } from '../discover/records.js';
 import { emptyStats, type DiffSource, type LayerContext, type LegacyDriver, type MaterialiseMode, type MaterialiseStats } from './driver.js';
 
@@ -104,9 +105,7 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
       // A real entry of the same name wins, as it would in a later tar entry.
       if (hidden === '' || present.has(hidden)) continue;
       const st = lstatSync(s, { bigint: true });
-      const wh = childPath(dstDir, hidden);
-      await mknod(wh, 'c', 0, 0, 0);
-      await fsp.lchown(wh, Number(st.uid), Number(st.gid));
+      await makeWhiteout(childPath(dstDir, hidden), { uid: Number(st.uid), gid: Number(st.gid), atimeNs: st.atimeNs, mtimeNs: st.mtimeNs });
       stats.whiteouts++;
       continue;
     }

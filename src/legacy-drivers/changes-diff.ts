@@ -5,7 +5,7 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import { changesDirs } from '../lib/archive/changes.js';
 import { copyKeepingLinks, copyMeta } from '../lib/fs/copy.js';
-import { mknod } from '../lib/fs/special.js';
+import { makeWhiteout } from './whiteout.js';
 import { joinAbs } from '../lib/fs/walk.js';
 import { emptyStats, type MaterialiseStats } from './driver.js';
 
@@ -19,7 +19,11 @@ export async function diffFromChanges(tree: string, parentTree: string, dest: st
     const d = joinAbs(dst, c.path);
     // Parents are always in the list before their children (ancestors are emitted as Modify).
     if (c.kind === 'delete') {
-      await mknod(d, 'c', 0, 0, 0);
+      // No entry is left to say who deleted it or when: the directory that lost it does (its
+      // mtime is the deletion's, or later), and the owner is root, as Docker's ExportChanges
+      // wrote its whiteout headers.
+      const dirSt = await fsp.lstat(joinAbs(src, parentRel(c.path)), { bigint: true });
+      await makeWhiteout(d, { uid: 0, gid: 0, atimeNs: dirSt.mtimeNs, mtimeNs: dirSt.mtimeNs });
       stats.whiteouts++;
       continue;
     }
@@ -39,3 +43,5 @@ export async function diffFromChanges(tree: string, parentTree: string, dest: st
   await copyMeta(src, dst, await fsp.lstat(src, { bigint: true }));
   return stats;
 }
+
+const parentRel = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '.');

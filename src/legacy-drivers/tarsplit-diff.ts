@@ -3,11 +3,13 @@
 // from the layer's full tree — regular files (and every other non-directory) hardlinked, so
 // image layers cost no extra disk — and whiteouts come from the ".wh." names (formats.md §6.3,
 // §4.8). The result is what 20.10 would extract from that tar, with file payloads shared.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type BigIntStats } from 'node:fs';
 import { cloneOrCopy, copyMeta } from '../lib/fs/copy.js';
 import { relativeInRoot, latin1, bytesOf } from '../lib/fs/gopath.js';
 import { mknod, setXattr } from '../lib/fs/special.js';
 import { joinAbs, lstatOrNone } from '../lib/fs/walk.js';
+import { setTimes } from '../lib/fs/times.js';
+import { makeWhiteout } from './whiteout.js';
 import { TYPE_BLOCK, TYPE_CHAR, TYPE_DIR, TYPE_FIFO, TYPE_LINK, TYPE_OLDREG, TYPE_REG, TYPE_SYMLINK } from '../lib/tar/header.js';
 import { headersOf, type SplitHeader } from '../lib/tarsplit/headers.js';
 import { openTarSplit, readEntries } from '../lib/tarsplit/reader.js';
@@ -29,6 +31,7 @@ export async function diffFromTarSplit(tarSplit: string, tree: string, dest: str
   const src = Buffer.from(tree), dst = Buffer.from(dest);
   await fsp.mkdir(dst);
   const dirs = new Set<string>(); // created in dest; their metadata comes from the tree at the end
+  const dirHeaders = new Map<string, SplitHeader>(); // for a directory the tree no longer has
   const ensureDir = async (rel: string): Promise<void> => {
     if (rel === '.' || dirs.has(rel)) return;
     const slash = rel.lastIndexOf('/');
@@ -62,13 +65,13 @@ export async function diffFromTarSplit(tarSplit: string, tree: string, dest: str
       if (base.startsWith(WH)) {
         const hidden = joinAbs(dst, dir === '.' ? base.slice(WH.length) : `${dir}/${base.slice(WH.length)}`);
         if (await lstatOrNone(hidden)) continue; // an entry of this name in the same layer wins
-        await mknod(hidden, 'c', 0, 0, 0);
-        await fsp.lchown(hidden, h.uid, h.gid);
+        await makeWhiteout(hidden, { uid: h.uid, gid: h.gid, atimeNs: h.atimeNs ?? h.mtimeNs, mtimeNs: h.mtimeNs });
         stats.whiteouts++;
         continue;
       }
       if (h.typeflag === TYPE_DIR) {
         await ensureDir(rel);
+        dirHeaders.set(rel, h);
         continue;
       }
       if (!isEntryType(h.typeflag)) continue; // global PAX headers and other non-entries
@@ -77,13 +80,29 @@ export async function diffFromTarSplit(tarSplit: string, tree: string, dest: str
   } finally {
     input.destroy();
   }
-  // Directory metadata from the tree, deepest first so that setting times sticks.
+  // Directory metadata from the tree, deepest first so that setting times sticks. A directory the
+  // tree lacks takes its header's; one that neither has (a parent the tar never listed) takes
+  // the layer root's, so no time in the result comes from the clock.
+  const rootSt = await fsp.lstat(src, { bigint: true });
   for (const rel of [...dirs].sort((a, b) => b.length - a.length)) {
     const st = await lstatOrNone(joinAbs(src, rel));
     if (st?.isDirectory()) await copyMeta(joinAbs(src, rel), joinAbs(dst, rel), st);
+    else await headerMeta(joinAbs(dst, rel), dirHeaders.get(rel), rootSt);
   }
-  await copyMeta(src, dst, await fsp.lstat(src, { bigint: true }));
+  await copyMeta(src, dst, rootSt);
   return stats;
+}
+
+async function headerMeta(d: Buffer, h: SplitHeader | undefined, fallback: BigIntStats): Promise<void> {
+  if (!h) {
+    await fsp.lchown(d, Number(fallback.uid), Number(fallback.gid));
+    await fsp.chmod(d, Number(fallback.mode) & 0o7777);
+    return setTimes(d, fallback.atimeNs, fallback.mtimeNs);
+  }
+  await fsp.lchown(d, h.uid, h.gid);
+  await fsp.chmod(d, h.mode & 0o7777);
+  for (const [k, v] of h.xattrs) await setXattr(d, k, v);
+  setTimes(d, h.atimeNs ?? h.mtimeNs, h.mtimeNs);
 }
 
 const isEntryType = (t: number) => [TYPE_REG, TYPE_OLDREG, TYPE_LINK, TYPE_SYMLINK, TYPE_CHAR, TYPE_BLOCK, TYPE_FIFO].includes(t);
@@ -137,6 +156,6 @@ async function placeEntry(h: SplitHeader, rel: string, src: Buffer, dst: Buffer,
   await fsp.lchown(d, h.uid, h.gid);
   if (h.typeflag !== TYPE_SYMLINK) await fsp.chmod(d, h.mode & 0o7777);
   for (const [k, v] of h.xattrs) await setXattr(d, k, v);
-  await fsp.lutimes(d, h.mtime, h.mtime);
+  setTimes(d, h.atimeNs ?? h.mtimeNs, h.mtimeNs);
   stats.copied++;
 }

@@ -7,7 +7,8 @@ import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import type { LegacyContainer } from '../discover/containers.js';
 import type { ChainID, ImageID } from '../lib/digest/digest.js';
 import { mkdirMode, writeNew } from './files.js';
-import { setTimesNs } from '../lib/fs/special.js';
+import { setTimes } from '../lib/fs/times.js';
+import { copyTree } from '../lib/fs/copy.js';
 import { finishLayerDir, linkIdFor, lowersOf, MAX_LOWERS } from './overlay2.js';
 import type { OwnedLayer } from './layout.js';
 import type { Staging } from './staging.js';
@@ -97,7 +98,10 @@ export async function publishContainer(root: string, target: string, rec: Publis
   if (target !== root) {
     dir = `${target}/containers/${p.id}`;
     await fsp.mkdir(`${target}/containers`, { recursive: true, mode: 0o710 });
-    await fsp.cp(rec.dir, dir, { recursive: true, preserveTimestamps: true, errorOnExist: false, force: true });
+    // A fresh verbatim copy (a rerun after a kill may find a partial one): times to the
+    // nanosecond, owners, xattrs and hard links kept, which fs.cp would not all do.
+    await fsp.rm(dir, { recursive: true, force: true });
+    await copyTree(Buffer.from(rec.dir), Buffer.from(dir));
   }
   const st = await fsp.stat(dir, { bigint: true });
   await atomicWrite(`${dir}/config.v2.json`, p.config, 0o600);
@@ -108,5 +112,5 @@ export async function publishContainer(root: string, target: string, rec: Publis
     await atomicWrite(`${dir}/hostconfig.json`, p.hostConfig, 0o644);
   }
   // Files were only added: keep the container dir's own times as the legacy daemon left them.
-  await setTimesNs(dir, st.atimeNs, st.mtimeNs);
+  setTimes(dir, st.atimeNs, st.mtimeNs);
 }

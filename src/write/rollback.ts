@@ -3,7 +3,7 @@
 // dockerd has written to the new layout since: rolling back would silently lose that work.
 import { promises as fsp } from 'node:fs';
 import { RootError } from '../discover/records.js';
-import { setTimesNs } from '../lib/fs/special.js';
+import { setTimes } from '../lib/fs/times.js';
 import type { MigrationReport } from '../report/types.js';
 import { HOSTCONFIG_BACKUP } from './containers.js';
 import { JOURNAL_NAME, readJournal, type Journal } from './journal.js';
@@ -69,7 +69,7 @@ export async function rollback(rootIn: string, targetIn?: string): Promise<{ rem
     const st = await fsp.stat(p.dir, { bigint: true });
     if (await fsp.rm(`${p.dir}/config.v2.json`).then(() => true, () => false)) removed.push(`${p.dir}/config.v2.json`);
     if (await fsp.rename(`${p.dir}/${HOSTCONFIG_BACKUP}`, `${p.dir}/hostconfig.json`).then(() => true, () => false)) removed.push(`${p.dir}/hostconfig.json (original restored)`);
-    await setTimesNs(p.dir, st.atimeNs, st.mtimeNs);
+    setTimes(p.dir, st.atimeNs, st.mtimeNs);
   }
   await fsp.rm(trash, { recursive: true, force: true });
   await fsp.rm(journalFile, { force: true });

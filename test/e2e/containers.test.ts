@@ -10,6 +10,7 @@ import type { BuiltRoot } from '../helpers/legacy-root.js';
 import { addLegacyContainers, type BuiltContainer } from '../helpers/legacy-containers.js';
 import { diffSnapshots, snapshotEntries } from '../helpers/snapshot.js';
 import { runCli } from '../helpers/cli.js';
+import { aufsConversionProblems, treeFacts } from '../helpers/tree-facts.js';
 import { startDockerd, type Dockerd } from '../helpers/dockerd.js';
 import { exportView, mergedView, viewProblems } from '../helpers/tarview.js';
 import type { MigrationReport } from '../../src/report/types.js';
@@ -87,6 +88,22 @@ test('the legacy data is unchanged except the documented additions (config.v2.js
   assert.deepEqual(readFileSync(join(root, 'containers', web, 'hostconfig.json.pre-cas-migrate')), readFileSync(join(ctrs.get('web')!.dir, 'hostconfig.json.pre-cas-migrate')));
   assert.equal(JSON.parse(readFileSync(join(root, 'containers', web, 'hostconfig.json'), 'utf8')).Links[0], '/db:database');
   assert.equal(legacyBefore.get(`containers/${web}/hostconfig.json`)?.split(' sha=')[1], now.get(`containers/${web}/hostconfig.json.pre-cas-migrate`)?.split(' sha=')[1]);
+});
+
+test('init and writable layers are their aufs branches converted, every mtime to the nanosecond (files, dirs, /.dockerenv, whiteouts)', () => {
+  for (const name of ['db', 'web']) {
+    const id = ctrs.get(name)!.id;
+    for (const layer of [`${id}-init`, id]) assert.deepEqual(aufsConversionProblems(join(root, 'aufs/diff', layer), join(root, 'overlay2', layer, 'diff')), [], `${name} ${layer}`);
+  }
+  const env = treeFacts(join(root, 'overlay2', `${ctrs.get('db')!.id}-init`, 'diff')).get('.dockerenv')!;
+  assert.notEqual(BigInt(env.mtimeNs) % 1000n, 0n, 'the fixture has sub-microsecond times');
+});
+
+test('the legacy container dirs keep their times to the nanosecond after config.v2.json is added', () => {
+  for (const name of ['db', 'web']) {
+    const dir = join(root, 'containers', ctrs.get(name)!.id);
+    assert.equal(treeFacts(dir).get('.')!.mtimeNs, legacyBefore.get(`containers/${ctrs.get(name)!.id}`)!.match(/mtime=(\d+)/)![1], name);
+  }
 });
 
 test('writable data is copied (no shared inodes), hard links inside the layer kept, sockets and FIFOs recreated', () => {

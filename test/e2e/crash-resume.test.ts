@@ -9,45 +9,14 @@ import { join } from 'node:path';
 import { buildSample } from '../../samples/build.js';
 import { addLegacyContainers } from '../helpers/legacy-containers.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { describeMigration } from '../helpers/tree-facts.js';
 
 let work: string, master: string, run: string;
 
-/**
- * The migrated state, described by an independent walker: every entry of image/overlay2,
- * overlay2 and containers with type, mode, owner, content hash, link target, device, xattrs, and
- * mtime where the migration sets it on purpose (layer data under overlay2/<id>/diff, whiteout
- * devices excepted: mknod gives them the time of creation, as dockerd's own extraction does).
- */
-function describe(root: string): string {
-  return execFileSync('python3', ['-c', `
-import hashlib, json, os, stat, sys
-root = sys.argv[1]
-out = {}
-for top in ('image/overlay2', 'overlay2', 'containers'):
-    for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
-        for name in sorted(dirnames + filenames):
-            p = os.path.join(dirpath, name)
-            rel = os.path.relpath(p, root)
-            st = os.lstat(p)
-            d = [stat.filemode(st.st_mode), st.st_uid, st.st_gid]
-            if stat.S_ISREG(st.st_mode):
-                d.append(hashlib.sha256(open(p, 'rb').read()).hexdigest())
-            elif stat.S_ISLNK(st.st_mode):
-                d.append(os.readlink(p))
-            elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
-                d.append(st.st_rdev)
-            parts = rel.split(os.sep)
-            in_data = len(parts) > 3 and parts[0] == 'overlay2' and parts[2] == 'diff'
-            if in_data and not (stat.S_ISCHR(st.st_mode) and st.st_rdev == 0):
-                d.append(st.st_mtime_ns)
-            try:
-                d.append(sorted((k, os.getxattr(p, k, follow_symlinks=False).hex()) for k in os.listxattr(p, follow_symlinks=False)))
-            except OSError:
-                pass
-            out[rel] = d
-print(json.dumps(out, sort_keys=True))
-`, root], { maxBuffer: 1 << 28 }).toString();
-}
+// The migrated state as an independent walker sees it (test/helpers/tree-facts.ts): every entry
+// of image/overlay2, overlay2 and containers, hard-link groups, and mtimes to the nanosecond
+// wherever they come from the data — whiteouts included, which take the .wh. entry's times.
+const describe = describeMigration;
 
 function restore(): void {
   rmSync(run, { recursive: true, force: true });

@@ -8,12 +8,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleSpec } from '../../samples/sample-spec.js';
-import { buildLegacyRoot, sha256File, type BuiltRoot, type LayerSpec, type LegacyDriverName, type RootSpec } from '../helpers/legacy-root.js';
+import { buildLegacyRoot, layerPath, sha256File, type BuiltRoot, type LayerSpec, type LegacyDriverName, type RootSpec } from '../helpers/legacy-root.js';
 import { addLegacyContainers, type BuiltContainer } from '../helpers/legacy-containers.js';
 import { diffSnapshots, snapshotEntries } from '../helpers/snapshot.js';
 import { goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
 import { startDockerd } from '../helpers/dockerd.js';
 import { exportView, mergedView, viewProblems } from '../helpers/tarview.js';
+import { fullTreeDiffProblems, treeFacts } from '../helpers/tree-facts.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
 // Type changes, a device and an xattr on top of the sample; once with tar-data (Path A) and
@@ -176,6 +177,20 @@ test('image layers cost no extra disk: files hardlinked into the legacy tree, or
   const root = m('vfs').built.root;
   const busybox = `${root}/overlay2/${m('vfs').built.ids.get('base')}/diff/bin/busybox`;
   assert.equal(lstatSync(busybox).ino, lstatSync(`${root}/vfs/dir/${m('vfs').built.ids.get('base')}/bin/busybox`).ino);
+});
+
+test('every entry of a full-tree diff dir is the tree\'s own, mtime to the nanosecond; container whiteouts take the time of the directory that lost the entry', () => {
+  for (const d of ['overlay', 'vfs', 'btrfs'] as const) {
+    const { built, report, ctr } = m(d);
+    for (const row of report.layers.filter((l) => !l.sameAs))
+      assert.deepEqual(fullTreeDiffProblems(layerPath(built.root, d, row.v1Id), `${built.root}/overlay2/${row.cacheId ?? row.v1Id}/diff`, 'any'), [], `${d} ${row.v1Id}`);
+    for (const layer of [`${ctr.id}-init`, ctr.id]) {
+      const tree = d === 'overlay' ? `${built.root}/overlay/${layer}/upper` : layerPath(built.root, d, layer);
+      assert.deepEqual(fullTreeDiffProblems(tree, `${built.root}/overlay2/${layer}/diff`, d === 'overlay' ? 'copied' : 'dir-time'), [], `${d} ${layer}`);
+    }
+    const dirs = [...treeFacts(`${built.root}/overlay2/${ctr.id}/diff`).values()].filter((f) => f.type === 'dir');
+    assert.ok(dirs.length >= 3 && dirs.every((f) => BigInt(f.mtimeNs) % 1000n !== 0n), `${d}: sub-microsecond directory times in the fixture`);
+  }
 });
 
 test('the legacy data is unchanged on every driver', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildLegacyAufsRoot, type BuiltRoot } from '../helpers/legacy-root.js';
 import { addLegacyContainers } from '../helpers/legacy-containers.js';
 import { goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
+import { aufsConversionProblems, treeFacts } from '../helpers/tree-facts.js';
 import { verifyLayout } from '../../src/verify/layout.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
@@ -55,6 +56,12 @@ test('a target on another filesystem gets copies (said in the report) that still
   assert.ok(readFileSync(join(target, 'containers', ctrId, 'config.json')).equals(readFileSync(join(b.root, 'containers', ctrId, 'config.json'))));
   assert.deepEqual(readdirSync(join(b.root, 'containers', ctrId)).filter((n) => n.includes('v2') || n.includes('cas-migrate')), []);
   assert.equal(readFileSync(join(target, 'overlay2', ctrId, 'diff', 'state'), 'utf8'), 'kept\n');
+  // Copied across filesystems, every time is kept to the nanosecond: layer files and dirs, and
+  // the container dir with everything in it but the config files cas-migrate writes.
+  assert.deepEqual(aufsConversionProblems(join(b.root, 'aufs/diff', b.ids.get('base')!), base), []);
+  const legacyCtr = treeFacts(join(b.root, 'containers', ctrId)), copiedCtr = treeFacts(join(target, 'containers', ctrId));
+  for (const [k, f] of legacyCtr) assert.equal(copiedCtr.get(k)?.mtimeNs, f.mtimeNs, k);
+  assert.ok([...legacyCtr.values()].every((f) => BigInt(f.mtimeNs) % 1000n !== 0n), 'the fixture has sub-microsecond times');
 });
 
 function freshLayout(): { image: string; driver: string } {

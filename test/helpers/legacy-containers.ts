@@ -4,11 +4,12 @@
 // lower-id, or a vfs/btrfs full tree), and linkgraph.db written by sqlite3.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { applyLayer } from './full-tree.js';
 import { join } from 'node:path';
 import { archive, buildTree, type Op } from './layer-tree.js';
 import { layerPath, newLayerTree, type BuiltRoot } from './legacy-root.js';
+import { retimeNs } from './tree-facts.js';
 
 export interface ContainerSpec {
   name: string;
@@ -142,6 +143,8 @@ export async function addLegacyContainers(
         if (firstFile) linkSync(join(rw, firstFile.file), join(rw, '.wh..wh.plnk', '1234.5678'));
       }
     }
+    if (aufs) for (const d of [init, join(b.root, 'aufs/diff', id)]) if (existsSync(d)) retimeNs(d);
+    retimeNs(dir);
     out.set(s.name, { id, dir, initTar, rwTar });
   }
   // linkgraph.db as the legacy daemon's graphdb package created it, written by SQLite itself.
@@ -168,6 +171,7 @@ function fullTreeLayer(b: BuiltRoot, graphId: string, parent: string | undefined
     const dir = layerPath(b.root, b.driver, graphId);
     newLayerTree(b.driver, dir, parent === undefined ? undefined : layerPath(b.root, b.driver, parent));
     applyLayer(tar, dir);
+    retimeNs(dir);
     return;
   }
   const dir = join(b.root, 'overlay', graphId);
@@ -180,4 +184,5 @@ function fullTreeLayer(b: BuiltRoot, graphId: string, parent: string | undefined
   mkdirSync(join(dir, 'merged'), { mode: 0o700 });
   writeFileSync(join(dir, 'lower-id'), lowerId, { mode: 0o666 });
   applyLayer(tar, join(dir, 'upper'), 'upper');
+  retimeNs(join(dir, 'upper'));
 }

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { archive, buildTree, extractAufs, type Op, type Writer } from './layer-tree.js';
 import { applyLayer, cloneTree } from './full-tree.js';
+import { retimeNs } from './tree-facts.js';
 
 export type LegacyDriverName = 'aufs' | 'overlay' | 'vfs' | 'btrfs';
 
@@ -139,6 +140,8 @@ export function buildLegacyRoot(root: string, scratch: string, spec: RootSpec, d
       mkdirSync(join(diff, '.wh..wh.plnk'), { mode: 0o700 });
       mkdirSync(join(diff, '.wh..wh.orph'), { mode: 0o700 });
     }
+    // Sub-microsecond times, as real hosts' extracted trees have: a migration that rounds them shows.
+    retimeNs(diff);
     if (driver === 'aufs') {
       mkdirSync(join(root, 'aufs/mnt', id));
       writeFileSync(join(root, 'aufs/layers', id), chain(l.parent).map((p) => p + '\n').join(''));

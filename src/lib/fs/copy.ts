@@ -1,7 +1,8 @@
 // Copying filesystem entries with everything a hardlink would have shared: owner, mode,
 // xattrs, times, device numbers; and whole trees with hard links inside them kept.
-import { chmodSync, constants, lchownSync, lutimesSync, promises as fsp, type BigIntStats } from 'node:fs';
+import { chmodSync, constants, lchownSync, promises as fsp, type BigIntStats } from 'node:fs';
 import { listXattrs, listXattrsSync, makeSocket, mknod, rdevMajor, rdevMinor, setXattr, setXattrSync } from './special.js';
+import { setTimes } from './times.js';
 import { joinAbs, readdirSorted } from './walk.js';
 
 /**
@@ -14,8 +15,7 @@ export async function copyMeta(src: Buffer, dst: Buffer, st: BigIntStats): Promi
     chmodSync(dst, Number(st.mode) & 0o7777);
     for (const [k, v] of listXattrsSync(src) ?? (await listXattrs(src))) if (!setXattrSync(dst, k, v)) await setXattr(dst, k, v);
   }
-  const at = Number(st.atimeNs) / 1e9, mt = Number(st.mtimeNs) / 1e9;
-  lutimesSync(dst, at, mt);
+  setTimes(dst, st.atimeNs, st.mtimeNs);
 }
 
 /** Copy one non-directory preserving what a hardlink would have shared. */

@@ -149,18 +149,3 @@ export async function makeSocket(dst: Buffer | string): Promise<void> {
     await fsp.rm(hop, { force: true });
   }
 }
-
-function epochText(ns: bigint): string {
-  const neg = ns < 0n;
-  const a = neg ? -ns : ns;
-  return `@${neg ? '-' : ''}${a / 1_000_000_000n}.${(a % 1_000_000_000n).toString().padStart(9, '0')}`;
-}
-
-/**
- * Set atime and mtime to the nanosecond. fs.utimes takes seconds as a double, which at today's
- * epoch resolves only ~0.5 µs; GNU touch calls utimensat with exact timespecs.
- */
-export async function setTimesNs(p: string, atimeNs: bigint, mtimeNs: bigint): Promise<void> { // p: our own UTF-8 paths
-  await run('touch', ['-h', '-a', '-d', epochText(atimeNs), p]);
-  await run('touch', ['-h', '-m', '-d', epochText(mtimeNs), p]);
-}

@@ -1,5 +1,5 @@
 // The optional native addon (native/*.c, built by `npm install` through node-gyp): CRC-64 with
-// carry-less multiply and batched small-file reads. Optional because it needs a compiler at
+// carry-less multiply, batched small-file reads and nanosecond-exact file times. Optional because it needs a compiler at
 // install time; without it (or with CAS_MIGRATE_NATIVE=0) the same work runs in JavaScript and
 // hash-wasm, byte for byte the same results, slower (docs/performance.md).
 import { createRequire } from 'node:module';
@@ -21,6 +21,11 @@ export interface NativeAddon {
    * `out` and `state` must not be touched, nor `fd` closed, until it resolves.
    */
   readRangeAsync(fd: number, position: number, out: Uint8Array, state: Uint8Array): Promise<number>;
+  /**
+   * utimensat(2) without following a symlink: seconds as whole numbers, nanoseconds 0..999 999 999;
+   * returns 0 or -errno.
+   */
+  lutimens(path: string | Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): number;
   /** Whether this CPU folds with PCLMULQDQ (else slicing-by-8 in C). */
   clmul: boolean;
 }

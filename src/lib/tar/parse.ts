@@ -68,6 +68,10 @@ export interface ParsedHeader {
   gid: number;
   size: number;
   mtime: number;
+  /** mtime to the nanosecond (a PAX "mtime" record carries the fraction). */
+  mtimeNs: bigint;
+  /** A PAX "atime" record, to the nanosecond, when there is one. */
+  atimeNs?: bigint;
   devmajor: number;
   devminor: number;
   xattrs: Map<string, Buffer>;
@@ -102,14 +106,28 @@ export class PendingMeta {
     const num = (key: string, off: number, len: number) => (pax.has(key) ? Math.trunc(Number(pax.get(key))) : parseNumber(block.subarray(off, off + len)));
     const xattrs = new Map<string, Buffer>();
     for (const [k, v] of pax) if (k.startsWith('SCHILY.xattr.')) xattrs.set(k.slice('SCHILY.xattr.'.length), Buffer.from(v, 'latin1'));
+    const mtimeNs = pax.has('mtime') ? paxTimeNs(pax.get('mtime')!) : BigInt(parseNumber(block.subarray(136, 148))) * 1_000_000_000n;
     const h: ParsedHeader = {
       name, linkname, typeflag: block[156]!, mode: parseNumber(block.subarray(100, 108)), uid: num('uid', 108, 8), gid: num('gid', 116, 8),
-      size: num('size', 124, 12), mtime: num('mtime', 136, 12), devmajor: parseNumber(block.subarray(329, 337)), devminor: parseNumber(block.subarray(337, 345)), xattrs,
+      size: num('size', 124, 12), mtime: num('mtime', 136, 12), mtimeNs, atimeNs: pax.has('atime') ? paxTimeNs(pax.get('atime')!) : undefined, devmajor: parseNumber(block.subarray(329, 337)), devminor: parseNumber(block.subarray(337, 345)), xattrs,
     };
     this.pax = new Map();
     this.longName = this.longLink = undefined;
     return h;
   }
+}
+
+/**
+ * A PAX time record as Go's archive/tar reads it (parsePAXTime): whole seconds, then up to nine
+ * digits of fraction (padded or cut on the right), the fraction added even to negative seconds.
+ * Unparsable text gives 0, where Go would refuse the header: such a header never reaches here
+ * from a tar-split that Go wrote.
+ */
+export function paxTimeNs(text: string): bigint {
+  const m = /^([+-]?\d+)(?:\.(\d*))?$/.exec(text);
+  if (!m) return 0n;
+  const frac = (m[2] ?? '').slice(0, 9).padEnd(9, '0');
+  return BigInt(m[1]!) * 1_000_000_000n + BigInt(frac);
 }
 
 /** Bytes of payload that follow a header of this type and size, without padding. */
