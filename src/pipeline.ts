@@ -30,6 +30,8 @@ export interface MigrateOptions {
   target?: string;
   workers?: number;
   driver?: string;
+  /** Tags that cannot be carried over are dropped by name (exit 3) instead of stopping the run. */
+  allowTagLoss?: boolean;
   onEvent?: (e: ProgressEvent) => void;
 }
 
@@ -67,10 +69,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       await fsp.rm(`${target}/overlay2`, { recursive: true, force: true });
     }
   }
-  const { legacy, driver } = await discover(root, opts.driver);
+  const { legacy, driver } = await discover(root, opts.driver, { allowTagLoss: opts.allowTagLoss });
   const thePlan = plan(legacy);
   const refused = firstError(legacy);
   if (refused) throw refused;
+  for (const f of legacy.findings) if (f.severity === 'warning') warn(f);
   if ((await existingLayout(target)) === 'data')
     throw new RootError(`${target}/image/overlay2`, 'the target already holds an overlay2 layout with layers or images; refusing to overwrite it');
   const tDiscover = now();
@@ -114,7 +117,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
 
     emit({ kind: 'phase', phase: 'configs' });
     const { configs, chainOf, owners, layers, images, mapping, refs, blobs } = computeImages(legacy, thePlan.order, digests);
-    for (const s of refs.skipped) warn({ file: `${root}/repositories-${legacy.driver}`, message: `tag ${s.ref} skipped: ${s.reason}` });
+    const tagsFile = legacy.tagsFile ?? `${root}/repositories-${legacy.driver}`;
+    // discover refused (or dropped by name) every tag it could not keep: one lost here is a bug
+    // that must not pass silently either.
+    if (refs.skipped.length && !opts.allowTagLoss) throw new RootError(tagsFile, `tag(s) cannot be migrated: ${refs.skipped.map((s) => `${s.ref} (${s.reason})`).join('; ')}`);
+    for (const s of refs.skipped) warn({ file: tagsFile, message: `tag ${s.ref} dropped (--allow-tag-loss): ${s.reason}` });
     // Overlay2 identity of each owned layer, parents first (order follows the plan).
     const owned = new Map<ChainID, OwnedLayer>();
     for (const [chainId, v1Id] of owners) {
@@ -156,7 +163,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     const tWrite = now();
     const report: MigrationReport = {
       root, target, driver: legacy.driver, dryRun: false, layers, images, containers, reusedLayers: reused,
-      refs: { migrated: refs.count, skipped: refs.skipped },
+      refs: { migrated: refs.count, skipped: [...legacy.droppedTags, ...refs.skipped] },
       materialise: { files: mat.files, linked: mat.linked, cloned: mat.cloned, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
       findings,
       timings: { discover: tDiscover - t0, checksum: tChecksum - tDiscover, configs: tConfigs - tChecksum, write: tWrite - tConfigs, total: tWrite - t0 },

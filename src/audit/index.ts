@@ -26,6 +26,7 @@ export interface AuditOptions {
   workers?: number;
   checksum?: boolean;
   ignoreRunningDaemon?: boolean;
+  allowTagLoss?: boolean;
 }
 
 export interface AuditReport {
@@ -76,7 +77,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   }));
   let legacy: LegacyRoot, driver: LegacyDriver;
   try {
-    ({ legacy, driver } = await discover(root, opts.driver));
+    ({ legacy, driver } = await discover(root, opts.driver, { allowTagLoss: opts.allowTagLoss }));
   } catch (e) {
     if (e instanceof RootError) return emptyReport(root, target, [...daemons, errorFinding(e)]);
     throw e;

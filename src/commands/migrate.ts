@@ -37,8 +37,10 @@ daemon first.
 Exit codes:
   0  migrated: every image, tag and container (warnings, if any, are in the report)
   1  the root cannot be migrated: one line names the layer and the file; nothing was made visible
+     (a tag that cannot be carried over is such a stop, unless --allow-tag-loss)
   2  usage error (bad flags)
-  3  migrated, but some containers were skipped (each is named with its reason in the report)
+  3  migrated, but something was left out: containers skipped, or tags dropped with
+     --allow-tag-loss (each is named with its reason in the report)
 With --dry-run:
   0  the migration would run cleanly
   4  the migration would work, with warnings (Path B fallbacks, containers it would skip, …)
@@ -61,6 +63,7 @@ With --dry-run:
     quiet: Flags.boolean({ char: 'q', description: 'no progress output; only the report (or errors)' }),
     strict: Flags.boolean({ description: 'stop on a layer whose tar-data is present but unusable, instead of regenerating its tar (Path B) with a warning' }),
     force: Flags.boolean({ description: 'redo a migration that already finished on this target (its layout is removed first)' }),
+    'allow-tag-loss': Flags.boolean({ description: 'migrate even when some tags cannot be carried over (a tag naming a missing layer, a name or tag Docker refuses, another driver\'s repositories file); each dropped tag is named in the report and the exit code is 3. Without it such a root stops with one line naming the file and the tags' }),
     'dry-run': Flags.boolean({ description: 'audit the root and the plan; write nothing under it' }),
     checksum: Flags.boolean({ description: 'with --dry-run: also compute DiffIDs, ChainIDs and image IDs (in memory)', dependsOn: ['dry-run'] }),
     graph: Flags.string({ description: 'with --dry-run: write the layer-sharing graph to FILE.dot or FILE.svg (Graphviz)', dependsOn: ['dry-run'] }),
@@ -73,12 +76,12 @@ With --dry-run:
     const progress = progressReporter(process.stderr, flags.quiet ? 'quiet' : flags.json && !process.stderr.isTTY ? 'warnings' : 'full');
     try {
       const report = await migrate({
-        root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, force: flags.force, strict: flags.strict, onEvent: progress.onEvent,
+        root: flags.root, target: flags.target, workers: flags.workers ?? cpus().length, driver: flags.driver, force: flags.force, strict: flags.strict, allowTagLoss: flags['allow-tag-loss'], onEvent: progress.onEvent,
       });
       progress.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write(renderText(report) + '\n');
-      if (report.containers.some((c) => c.skipped)) this.exit(EXIT.CONTAINERS_SKIPPED);
+      if (report.containers.some((c) => c.skipped) || report.refs.skipped.length) this.exit(EXIT.LEFT_OUT);
     } catch (e) {
       if (e instanceof Errors.ExitError) throw e;
       progress.stop();
@@ -87,10 +90,10 @@ With --dry-run:
     }
   }
 
-  private async dryRun(flags: { root: string; target?: string; driver?: string; workers?: number; json: boolean; checksum: boolean; graph?: string; 'ignore-running-daemon': boolean }): Promise<void> {
+  private async dryRun(flags: { root: string; target?: string; driver?: string; workers?: number; json: boolean; checksum: boolean; graph?: string; 'ignore-running-daemon': boolean; 'allow-tag-loss': boolean }): Promise<void> {
     try {
       const report = await audit({
-        root: flags.root, target: flags.target, driver: flags.driver, workers: flags.workers, checksum: flags.checksum, ignoreRunningDaemon: flags['ignore-running-daemon'],
+        root: flags.root, target: flags.target, driver: flags.driver, workers: flags.workers, checksum: flags.checksum, ignoreRunningDaemon: flags['ignore-running-daemon'], allowTagLoss: flags['allow-tag-loss'],
       });
       if (flags.graph) writeGraph(flags.graph, report.dot);
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

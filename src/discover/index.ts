@@ -5,9 +5,14 @@ import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import { readGraph } from './graph.js';
 import { readTags } from './tags.js';
 import { readContainers, readLinkGraph } from './containers.js';
-import { RootError, type Finding, type LegacyRoot } from './records.js';
+import { RootError, type Finding, type LegacyRoot, type V1Id } from './records.js';
 
-export async function discover(root: string, wantedDriver?: string): Promise<{ legacy: LegacyRoot; driver: LegacyDriver }> {
+export interface DiscoverOptions {
+  /** Tags that cannot be carried over are dropped with a warning instead of stopping the run. */
+  allowTagLoss?: boolean;
+}
+
+export async function discover(root: string, wantedDriver?: string, opts: DiscoverOptions = {}): Promise<{ legacy: LegacyRoot; driver: LegacyDriver }> {
   const st = await fsp.stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new RootError(root, 'not a directory');
   const hasGraph = (await fsp.lstat(`${root}/graph`).catch(() => undefined))?.isDirectory();
@@ -22,8 +27,9 @@ export async function discover(root: string, wantedDriver?: string): Promise<{ l
     layers.delete(id);
     broken.add(id);
   }
-  const tags = await readTags(root, driver.name);
+  const inGraph = (id: string) => layers.has(id as V1Id) || broken.has(id);
+  const { tags, file: tagsFile, dropped: droppedTags } = await readTags(root, driver.name, inGraph, opts.allowTagLoss ?? false, findings);
   const containers = await readContainers(root);
   const linkGraph = containers.length ? await readLinkGraph(root) : undefined;
-  return { legacy: { root, driver: driver.name, layers, broken, findings, tags, containers, linkGraph }, driver };
+  return { legacy: { root, driver: driver.name, layers, broken, findings, tags, tagsFile, droppedTags, containers, linkGraph }, driver };
 }

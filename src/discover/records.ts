@@ -47,7 +47,12 @@ export interface LegacyRoot {
   broken: Set<string>;
   /** Problems found while reading: errors stop a migration, the audit lists them all. */
   findings: Finding[];
+  /** The tags that will be migrated (readTags has refused or dropped the rest). */
   tags: LegacyTags;
+  /** The repositories-<driver> file they were read from. */
+  tagsFile?: string;
+  /** Tags dropped by name under --allow-tag-loss (each also a warning finding). */
+  droppedTags: Array<{ ref: string; reason: string }>;
   containers: LegacyContainer[];
   linkGraph?: LinkGraph;
 }

@@ -7,7 +7,8 @@ import { crc64, Crc64 } from '../../src/lib/crc64/crc64.js';
 import { chainIdOf, EMPTY_TAR_DIFFID, sha256Digest, verifyDigest, type DiffID } from '../../src/lib/digest/digest.js';
 import { makeImageConfig } from '../../src/configs/image.js';
 import { compareVersions } from '../../src/configs/version.js';
-import { familiarName, migrateRefs } from '../../src/configs/refs.js';
+import { migrateRefs } from '../../src/configs/refs.js';
+import { familiarName } from '../../src/discover/references.js';
 import type { ImageID } from '../../src/lib/digest/digest.js';
 
 const vector = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/vectors/${name}`, import.meta.url)));
