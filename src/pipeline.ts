@@ -1,25 +1,19 @@
-// The data walk of one migration: discover → plan → checksum → configs → write → commit.
-// Each stage lives in its own folder; this file only sequences them and collects the report.
-import { cpus } from 'node:os';
-import { discover } from './discover/index.js';
-import { RootError, type V1Id } from './discover/records.js';
-import { firstError, plan } from './plan/plan.js';
+// One migration: the journal (resume, "already migrated", --force), the medium the root is read
+// from (src/sources/: a pre-1.10 graph or a CAS-era store), the staging dir it is written into,
+// the verify, and the commit that makes it visible.
+import { RootError } from './discover/records.js';
 import { daemonsUsing } from './discover/daemons.js';
-import { checksumStage } from './checksum/stage.js';
-import { computeImages } from './configs/images.js';
-import type { ChainID } from './lib/digest/digest.js';
 import { createStaging, discardStaging, existingLayout, finishCommit, isEnvironmental, prepareCommit, refuseSymlinkedTarget } from './write/staging.js';
 import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal } from './write/journal.js';
 import { promises as fsp } from 'node:fs';
-import { writeLayout, type OwnedLayer } from './write/layout.js';
-import { DiffWriter } from './write/diffs.js';
-import { linkIdFor, lowersOf } from './write/overlay2.js';
 import { verifyLayout } from './verify/layout.js';
 import { changesSince } from './write/rollback.js';
-import { planContainers } from './configs/containers.js';
-import { discardContainerLayers, publishContainer, publishRecord, writeContainerLayers, type ContainerPlan } from './write/containers.js';
+import { publishContainer, publishRecord } from './write/containers.js';
+import { openGraph } from './sources/graph.js';
+import { openCasStore } from './sources/cas.js';
+import { casStoreOf } from './cas/detect.js';
+import { now } from './sources/source.js';
 import type { Finding, MigrationReport, ProgressEvent } from './report/types.js';
-import { nativeSummary } from './lib/native/native.js';
 
 export interface MigrateOptions {
   root: string;
@@ -35,7 +29,6 @@ export interface MigrateOptions {
   onEvent?: (e: ProgressEvent) => void;
 }
 
-const now = () => performance.now() / 1000;
 
 export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   const t0 = now();
@@ -69,123 +62,25 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
       await fsp.rm(`${target}/overlay2`, { recursive: true, force: true });
     }
   }
-  const { legacy, driver } = await discover(root, opts.driver, { allowTagLoss: opts.allowTagLoss });
-  const thePlan = plan(legacy);
-  const refused = firstError(legacy);
-  if (refused) throw refused;
-  for (const f of legacy.findings) if (f.severity === 'warning') warn(f);
+  const ctx = { root, target, opts, emit, warn, findings, t0 };
+  const source = (await casStoreOf(root, opts.driver)) ? await openCasStore(ctx) : await openGraph(ctx);
   if ((await existingLayout(target)) === 'data')
     throw new RootError(`${target}/image/overlay2`, 'the target already holds an overlay2 layout with layers or images; refusing to overwrite it');
-  const tDiscover = now();
 
   const staging = await createStaging(target);
-  // cacheId = v1Id (docs/formats.md): known before any DiffID, so diff dirs can be written early.
-  const cacheIdOf = (v1Id: string) => v1Id;
-  const diffs = new DiffWriter(staging, driver, cacheIdOf);
-  // aufs diff dirs need nothing from the checksums: linking them starts now, beside the workers'
-  // start-up, instead of after each layer's checksum (docs/performance.md).
-  if (!driver.diffNeedsTarSplit) for (const l of thePlan.order) diffs.add(l.v1Id);
   let committing: Journal;
   try {
-    emit({ kind: 'phase', phase: 'checksum' });
-    emit({ kind: 'checksum-start', layers: thePlan.order.length });
-    const { digests, reused } = await checksumStage(
-      thePlan.order.map((l) => {
-        return {
-          v1Id: l.v1Id, tarData: l.tarData, fileRoot: driver.fileRoot(l.v1Id), source: driver.diffSource(l.v1Id, l.parent),
-          pathBOut: `${staging.pathB}/${l.v1Id}.json.gz`, weight: l.layerSize ?? 0,
-        };
-      }),
-      opts.workers ?? cpus().length,
-      staging.checkpoints,
-      {
-        onBytes: (_id, bytes) => emit({ kind: 'bytes', bytes }),
-        onDone: (d) => {
-          diffs.add(d.v1Id, d.tarSplit);
-          emit({ kind: 'layer-checksummed', v1Id: d.v1Id, diffId: d.diffId, path: d.path, seconds: d.seconds });
-          if (d.path === 'B' && d.fallbackReason && legacy.layers.get(d.v1Id as V1Id)?.tarData)
-            warn({ v1Id: d.v1Id, file: legacy.layers.get(d.v1Id as V1Id)!.tarData, message: `fell back to regenerating the tar (Path B): ${d.fallbackReason}` });
-        },
-      },
-    );
-    const tChecksum = now();
-    faultPoint('checksummed');
-    if (opts.strict) {
-      const fell = thePlan.order.find((l) => l.tarData && digests.get(l.v1Id)?.path === 'B');
-      if (fell) throw new RootError(fell.tarData!, `unusable (--strict): ${digests.get(fell.v1Id)!.fallbackReason!.replace(`${fell.tarData}: `, '')}`, fell.v1Id);
-    }
-
-    emit({ kind: 'phase', phase: 'configs' });
-    const { configs, chainOf, owners, layers, images, mapping, refs, blobs } = computeImages(legacy, thePlan.order, digests);
-    const tagsFile = legacy.tagsFile ?? `${root}/repositories-${legacy.driver}`;
-    // discover refused (or dropped by name) every tag it could not keep: one lost here is a bug
-    // that must not pass silently either.
-    if (refs.skipped.length && !opts.allowTagLoss) throw new RootError(tagsFile, `tag(s) cannot be migrated: ${refs.skipped.map((s) => `${s.ref} (${s.reason})`).join('; ')}`);
-    for (const s of refs.skipped) warn({ file: tagsFile, message: `tag ${s.ref} dropped (--allow-tag-loss): ${s.reason}` });
-    // Overlay2 identity of each owned layer, parents first (order follows the plan).
-    const owned = new Map<ChainID, OwnedLayer>();
-    for (const [chainId, v1Id] of owners) {
-      const l = legacy.layers.get(v1Id)!;
-      const parentChain = l.parent ? chainOf.get(l.parent) : undefined;
-      const parent = parentChain ? owned.get(parentChain) : undefined;
-      const cacheId = cacheIdOf(v1Id);
-      owned.set(chainId, {
-        v1Id, chainId, parentChainId: parentChain, digest: digests.get(v1Id)!, cacheId, linkId: linkIdFor(cacheId),
-        lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
-      });
-    }
-    const { plans: containerPlans, rows: containers } = await planContainers(legacy, driver, { mapping, chainOf, owned, images }, warn);
-    const tConfigs = now();
-
-    emit({ kind: 'phase', phase: 'write' });
-    const configBytes = new Map([...configs].map(([id, c]) => [id as string, c.bytes]));
-    const mat = await writeLayout(staging, driver, diffs, [...owned.values()], images, configBytes, refs.repositories, blobs);
-    const publish: ContainerPlan[] = [];
-    let pseudoLinksLost = 0;
-    for (const p of containerPlans) {
-      const row = containers.find((r) => r.id === p.c.id)!;
-      try {
-        const r = await writeContainerLayers(staging, driver, p);
-        Object.assign(row, { bytes: r.bytes, seconds: r.seconds });
-        pseudoLinksLost += r.pseudoLinks;
-        if (r.pseudoLinks) warn({ file: `${driver.fileRoot(p.c.id)}/.wh..wh.plnk`, message: `container ${p.c.name}: ${r.pseudoLinks} aufs pseudo-link(s) could not be kept` });
-        publish.push(p);
-      } catch (e) {
-        await discardContainerLayers(staging, p.c.id);
-        const err = e as NodeJS.ErrnoException;
-        row.skipped = `${err.path ?? driver.fileRoot(p.c.id)}: ${err.code ?? err.message}`;
-        warn({ file: String(err.path ?? driver.fileRoot(p.c.id)), message: `container ${p.c.name || p.c.id} skipped: ${err.code ?? err.message}` });
-      }
-    }
+    const { report, publish } = await source.write(staging);
     emit({ kind: 'phase', phase: 'verify' });
     await verifyLayout(staging.imageRoot, staging.driverRoot);
     await prepareCommit(staging, target);
-    const tWrite = now();
-    const report: MigrationReport = {
-      root, target, driver: legacy.driver, dryRun: false, layers, images, containers, reusedLayers: reused,
-      refs: { migrated: refs.count, skipped: [...legacy.droppedTags, ...refs.skipped] },
-      materialise: { files: mat.files, linked: mat.linked, cloned: mat.cloned, copied: mat.copied, whiteouts: mat.whiteouts, opaqueDirs: mat.opaqueDirs, droppedAufsMeta: mat.droppedMeta.length, pseudoLinksLost },
-      findings,
-      timings: { discover: tDiscover - t0, checksum: tChecksum - tDiscover, configs: tConfigs - tChecksum, write: tWrite - tConfigs, total: tWrite - t0 },
-      engine: nativeSummary(),
-      totals: {
-        layers: layers.length, uniqueLayers: owned.size, images: images.length,
-        bytes: layers.reduce((a, l) => a + l.bytes, 0), size: layers.reduce((a, l) => a + l.size, 0),
-        pathA: layers.filter((l) => l.path === 'A').length, pathB: layers.filter((l) => l.path === 'B').length,
-      },
-      nextSteps: [
-        `Set "storage-driver": "overlay2" in /etc/docker/daemon.json (${legacy.driver === 'vfs'
-          ? 'dockerd ignores a leftover vfs/ dir, but naming the driver makes the choice explicit'
-          : `while the legacy ${legacy.driver}/ dir is there, dockerd would otherwise refuse to start or pick ${legacy.driver}`}).`,
-        `Check the store with \`cas-migrate verify --root ${target}\`, then upgrade and start dockerd; check \`docker images\` and run a container.`,
-        `Once satisfied, the legacy data (graph/, ${legacy.driver}/, repositories-${legacy.driver}) can be moved aside; cas-migrate leaves it untouched.`,
-      ],
-    };
+    report.timings.write += now() - t0 - report.timings.total;
+    report.timings.total = now() - t0;
     committing = { version: 1, root, target, state: 'committing', publish: publish.map(publishRecord), report };
     await writeJournal(committing);
     faultPoint('committing');
   } catch (e) {
-    await diffs.cancel();
+    await source.cancel();
     await discardStaging(staging, isEnvironmental(e));
     throw e;
   }

@@ -18,6 +18,8 @@ import { imageShares, tagsByV1, type ImageShare } from './sharing.js';
 import { renderTree, toDot } from './tree.js';
 import { freeBytes, measureRate } from './machine.js';
 import { daemonsUsing } from '../discover/daemons.js';
+import { casStoreOf } from '../cas/detect.js';
+import { auditCas } from './cas.js';
 
 export interface AuditOptions {
   root: string;
@@ -33,6 +35,8 @@ export interface AuditReport {
   root: string;
   target: string;
   dryRun: true;
+  /** A CAS-era root (image/<driver>/, IDs kept); absent for a pre-1.10 graph. */
+  medium?: 'cas';
   verdict: 'clean' | 'warnings' | 'fail';
   summary: {
     driver?: string; v1Layers: number; images: number; taggedImages: number; danglingChains: number; tags: number;
@@ -75,6 +79,13 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     severity: opts.ignoreRunningDaemon ? 'warning' : 'error', file: root,
     message: `a Docker daemon (pid ${pid}) is using this root; stop it before migrating`,
   }));
+  try {
+    const cas = await casStoreOf(root, opts.driver);
+    if (cas) return await auditCas(opts, root, target, cas, [...daemons]);
+  } catch (e) {
+    if (e instanceof RootError) return emptyReport(root, target, [...daemons, errorFinding(e)]);
+    throw e;
+  }
   let legacy: LegacyRoot, driver: LegacyDriver;
   try {
     ({ legacy, driver } = await discover(root, opts.driver, { allowTagLoss: opts.allowTagLoss }));

@@ -9,13 +9,21 @@ import { renderAudit } from '../report/audit-text.js';
 import { writeGraph } from '../report/graph.js';
 
 export default class Migrate extends Command {
-  static override summary = 'Migrate a legacy (Docker 1.6–1.9) data root to the overlay2 layout of current dockerd.';
+  static override summary = 'Migrate a legacy (Docker 1.6–1.9) or CAS-era aufs/overlay/vfs (Docker 1.10–23) data root to the overlay2 layout of current dockerd.';
 
   static override description = `Reads graph/, the legacy driver's layer dirs, repositories-<driver>, containers/ and
 linkgraph.db, computes every layer's DiffID exactly as Docker 1.10 did (reassembling the tar from
 tar-data.json.gz, or regenerating it when that is missing or damaged), converts the v1 image JSON
 into v2 image configs, and writes image/overlay2/ and overlay2/ so that dockerd 20.10+ with
 --storage-driver overlay2 sees every image, tag and stopped container.
+
+A CAS-era root (Docker 1.10–23: image/aufs/, image/overlay/ or image/vfs/ with layers or images)
+is migrated from that store instead: image, layer and container IDs are kept, the image store is
+carried over byte for byte, and every layer's tar-split is reassembled over the driver's files and
+must hash to its recorded DiffID before anything is made visible (a mismatch stops the run naming
+the layer and the file). Containers keep their ids and mount ids; config.v2.json gets
+"Driver": "overlay2" (the original is kept beside it for rollback). If the root also holds a
+pre-1.10 graph/, that is a leftover of the 1.10 in-place migration and is not read.
 
 Legacy drivers: aufs, overlay (v1), vfs and btrfs, detected from the root (exactly one may hold
 data; --driver picks one when several do). devicemapper and zfs roots are refused with what to do

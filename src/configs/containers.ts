@@ -68,7 +68,8 @@ export async function planContainers(
     }
     if (hostConfig) row.links = links;
     if (c.running) warn({ file: `${c.dir}/config.json`, message: `container ${label} was running when the legacy daemon stopped; it is migrated as stopped` });
-    plans.push({ c, imageId, topChainId, top, hasInit: await driver.has(`${c.id}-init`), config: makeContainerConfig(c.config!, imageId), hostConfig, links });
+    const hasInit = await driver.has(`${c.id}-init`);
+    plans.push({ c, mountId: c.id, initId: hasInit ? `${c.id}-init` : undefined, imageTop: c.imageV1Id!, imageId, topChainId, top, config: makeContainerConfig(c.config!, imageId), hostConfig, links });
   }
   return { plans, rows };
 }

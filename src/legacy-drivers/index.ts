@@ -46,6 +46,13 @@ async function hasData(root: string, name: string, graphIds: string[]): Promise<
   return true; // zfs keeps datasets elsewhere: a non-empty zfs/ is all there is to see
 }
 
+/** The driver module for a name (aufs, overlay, vfs, btrfs) reading `root`. */
+export function driverFor(name: string, root: string): LegacyDriver {
+  const make = DRIVERS[name];
+  if (!make) throw new RootError(`${root}/${name}`, `the ${name} driver is not supported: ${REFUSED[name] ?? `supported: ${Object.keys(DRIVERS).join(', ')}`}`);
+  return make(root);
+}
+
 export async function detectDriver(root: string, wanted?: string): Promise<LegacyDriver> {
   const graphIds = (await fsp.readdir(`${root}/graph`).catch(() => [] as string[])).filter(isV1Id);
   const found: string[] = [];

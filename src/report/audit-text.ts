@@ -9,7 +9,7 @@ export function renderAudit(r: AuditReport): string {
   const out = [
     `Audit of ${r.root} (dry run: nothing was written)`,
     '',
-    `driver ${s.driver ?? '?'} · ${s.v1Layers} v1 layers · ${s.images} images (${s.taggedImages} tagged, ${s.danglingChains} dangling chains) · ${s.tags} tags · ${s.containers} containers`,
+    `${r.medium === 'cas' ? 'CAS-era root (Docker 1.10–23) · ' : ''}driver ${s.driver ?? '?'} · ${s.v1Layers} ${r.medium === 'cas' ? '' : 'v1 '}layers · ${s.images} images (${s.taggedImages} tagged, ${s.danglingChains} dangling chains) · ${s.tags} tags · ${s.containers} containers`,
     `layer data ${humanBytes(s.layerBytes)} · containers' writable data ${humanBytes(s.containerBytes)}`,
     '',
   ];

@@ -47,6 +47,8 @@ export interface MigrationReport {
   root: string;
   target: string;
   driver: string;
+  /** What the root was: a pre-1.10 graph/ (IDs computed) or a CAS-era image/<driver>/ store (IDs kept). */
+  medium?: 'graph' | 'cas';
   dryRun: false;
   /** A rerun on a finished root: nothing was done, this is the recorded report. */
   alreadyMigrated?: boolean;

@@ -2,7 +2,7 @@
 // "<id>-init" and "<id>" on top of the image's top layer, with layerdb/mounts/<id>. Their data is
 // copied: a container writes in place and must never change the legacy copy. config.v2.json and
 // a rebuilt hostconfig.json are written only after the layout is visible (publishContainers).
-import { constants, promises as fsp } from 'node:fs';
+import { constants, lstatSync, promises as fsp } from 'node:fs';
 import type { LegacyDriver } from '../legacy-drivers/driver.js';
 import type { LegacyContainer } from '../discover/containers.js';
 import type { ChainID, ImageID } from '../lib/digest/digest.js';
@@ -13,14 +13,21 @@ import { finishLayerDir, linkIdFor, lowersOf, MAX_LOWERS } from './overlay2.js';
 import type { OwnedLayer } from './layout.js';
 import type { Staging } from './staging.js';
 import type { PublishRecord } from './journal.js';
+import type { ContainerRow, Finding } from '../report/types.js';
 
 export interface ContainerPlan {
-  c: LegacyContainer;
+  c: Pick<LegacyContainer, 'id' | 'name' | 'dir'>;
+  /** The overlay2 dirs of its writable and init layers (the source driver's ids: legacy roots use the container id). */
+  mountId: string;
+  initId?: string;
+  /** The source driver's id of the image's top layer (a vfs/btrfs init layer is diffed against it). */
+  imageTop: string;
   imageId: ImageID;
   topChainId: ChainID;
   top: Pick<OwnedLayer, 'cacheId' | 'linkId' | 'lowers'>;
-  hasInit: boolean;
   config: Buffer;
+  /** config.v2.json already exists (a CAS-era root): the original is kept as config.v2.json.pre-cas-migrate. */
+  replacesConfig?: boolean;
   /** New hostconfig.json bytes when Links were rebuilt from linkgraph.db. */
   hostConfig?: Buffer;
   links: string[];
@@ -37,11 +44,11 @@ export async function writeContainerLayers(staging: Staging, driver: LegacyDrive
   const t0 = performance.now();
   const id = p.c.id;
   const topLowers = lowersOf(p.top.linkId, p.top.lowers);
-  if (topLowers.length + (p.hasInit ? 1 : 0) > MAX_LOWERS) throw new Error(`the image has ${p.top.lowers.length + 1} layers; overlay2 mounts at most ${MAX_LOWERS} lower layers`);
+  if (topLowers.length + (p.initId ? 1 : 0) > MAX_LOWERS) throw new Error(`the image has ${p.top.lowers.length + 1} layers; overlay2 mounts at most ${MAX_LOWERS} lower layers`);
   let bytes = 0, pseudoLinks = 0;
   let parent = { cacheId: p.top.cacheId, linkId: p.top.linkId, lowers: p.top.lowers };
-  const layers = p.hasInit ? [`${id}-init`, id] : [id];
-  let legacyParent = p.c.imageV1Id;
+  const layers = p.initId ? [p.initId, p.mountId] : [p.mountId];
+  let legacyParent = p.imageTop;
   for (const cacheId of layers) {
     const dir = `${staging.driverRoot}/${cacheId}`;
     await mkdirMode(dir, 0o710);
@@ -56,20 +63,55 @@ export async function writeContainerLayers(staging: Staging, driver: LegacyDrive
   }
   const mounts = `${staging.imageRoot}/layerdb/mounts/${id}`;
   await mkdirMode(mounts, 0o755);
-  await writeNew(`${mounts}/mount-id`, id, 0o644);
-  if (p.hasInit) await writeNew(`${mounts}/init-id`, `${id}-init`, 0o644);
+  await writeNew(`${mounts}/mount-id`, p.mountId, 0o644);
+  if (p.initId) await writeNew(`${mounts}/init-id`, p.initId, 0o644);
   await writeNew(`${mounts}/parent`, p.topChainId, 0o644);
   return { bytes, pseudoLinks, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * Write every planned container; one that fails is discarded and skipped by name (its row says
+ * why), the others go on. Returns the containers to publish.
+ */
+export async function writeContainers(
+  staging: Staging, driver: LegacyDriver, plans: ContainerPlan[], rows: ContainerRow[], warn: (f: Omit<Finding, 'severity'>) => void,
+): Promise<{ publish: ContainerPlan[]; pseudoLinksLost: number }> {
+  const publish: ContainerPlan[] = [];
+  let pseudoLinksLost = 0;
+  for (const p of plans) {
+    const row = rows.find((r) => r.id === p.c.id)!;
+    try {
+      const r = await writeContainerLayers(staging, driver, p);
+      Object.assign(row, { bytes: r.bytes, seconds: r.seconds });
+      pseudoLinksLost += r.pseudoLinks;
+      if (r.pseudoLinks) warn({ file: `${driver.fileRoot(p.mountId)}/.wh..wh.plnk`, message: `container ${p.c.name}: ${r.pseudoLinks} aufs pseudo-link(s) could not be kept` });
+      publish.push(p);
+    } catch (e) {
+      await discardContainerLayers(staging, p);
+      const err = e as NodeJS.ErrnoException;
+      row.skipped = `${err.path ?? driver.fileRoot(p.mountId)}: ${err.code ?? err.message}`;
+      warn({ file: String(err.path ?? driver.fileRoot(p.mountId)), message: `container ${p.c.name || p.c.id} skipped: ${err.code ?? err.message}` });
+    }
+  }
+  return { publish, pseudoLinksLost };
+}
+
 /** Remove what writeContainerLayers left of a container that failed. */
-export async function discardContainerLayers(staging: Staging, id: string): Promise<void> {
-  for (const cacheId of [`${id}-init`, id]) {
+export async function discardContainerLayers(staging: Staging, p: ContainerPlan): Promise<void> {
+  const id = p.c.id;
+  for (const cacheId of [p.initId, p.mountId].filter((x): x is string => !!x)) {
     const link = await fsp.readFile(`${staging.driverRoot}/${cacheId}/link`, 'utf8').catch(() => undefined);
     if (link) await fsp.rm(`${staging.driverRoot}/l/${link}`, { force: true });
     await fsp.rm(`${staging.driverRoot}/${cacheId}`, { recursive: true, force: true });
   }
   await fsp.rm(`${staging.imageRoot}/layerdb/mounts/${id}`, { recursive: true, force: true });
+}
+
+/** A hard link to the original, made once: a resumed publish must not link our own new file. */
+async function keepOriginal(file: string, backup: string): Promise<void> {
+  await fsp.link(file, backup).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
 }
 
 async function atomicWrite(path: string, data: Buffer, mode: number): Promise<void> {
@@ -82,6 +124,7 @@ async function atomicWrite(path: string, data: Buffer, mode: number): Promise<vo
 }
 
 export const HOSTCONFIG_BACKUP = 'hostconfig.json.pre-cas-migrate';
+export const CONFIG_BACKUP = 'config.v2.json.pre-cas-migrate';
 
 /**
  * Make containers visible to dockerd: config.v2.json (and a hostconfig.json with rebuilt Links,
@@ -89,7 +132,11 @@ export const HOSTCONFIG_BACKUP = 'hostconfig.json.pre-cas-migrate';
  * separate --target the legacy container dir is copied there first and left untouched.
  */
 export function publishRecord(p: ContainerPlan): PublishRecord {
-  return { id: p.c.id, dir: p.c.dir, config: p.config.toString('base64'), hostConfig: p.hostConfig?.toString('base64') };
+  const st = lstatSync(p.c.dir, { bigint: true });
+  return {
+    id: p.c.id, dir: p.c.dir, config: p.config.toString('base64'), hostConfig: p.hostConfig?.toString('base64'), replacesConfig: p.replacesConfig,
+    dirTimes: [String(st.atimeNs), String(st.mtimeNs)],
+  };
 }
 
 export async function publishContainer(root: string, target: string, rec: PublishRecord): Promise<void> {
@@ -104,13 +151,14 @@ export async function publishContainer(root: string, target: string, rec: Publis
     await copyTree(Buffer.from(rec.dir), Buffer.from(dir));
   }
   const st = await fsp.stat(dir, { bigint: true });
+  const [atimeNs, mtimeNs] = rec.dirTimes ? rec.dirTimes.map(BigInt) as [bigint, bigint] : [st.atimeNs, st.mtimeNs];
+  // The source daemon's own config.v2.json (CAS-era roots) stays as a hard link for rollback.
+  if (rec.replacesConfig) await keepOriginal(`${dir}/config.v2.json`, `${dir}/${CONFIG_BACKUP}`);
   await atomicWrite(`${dir}/config.v2.json`, p.config, 0o600);
   if (p.hostConfig) {
-    await fsp.link(`${dir}/hostconfig.json`, `${dir}/${HOSTCONFIG_BACKUP}`).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
+    await keepOriginal(`${dir}/hostconfig.json`, `${dir}/${HOSTCONFIG_BACKUP}`);
     await atomicWrite(`${dir}/hostconfig.json`, p.hostConfig, 0o644);
   }
   // Files were only added: keep the container dir's own times as the legacy daemon left them.
-  setTimes(dir, st.atimeNs, st.mtimeNs);
+  setTimes(dir, atimeNs, mtimeNs);
 }

@@ -16,6 +16,14 @@ export interface PublishRecord {
   dir: string;
   config: string; // base64
   hostConfig?: string; // base64
+  /** config.v2.json existed before (CAS-era roots) and was kept as config.v2.json.pre-cas-migrate. */
+  replacesConfig?: boolean;
+  /**
+   * The container dir's atime and mtime (ns) before anything was written into it, recorded
+   * before the commit: a publish resumed after a kill restores these, not the times the killed
+   * run left behind.
+   */
+  dirTimes?: [string, string];
 }
 
 export interface Journal {

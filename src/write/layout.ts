@@ -23,6 +23,7 @@ export interface OwnedLayer {
   parentCacheId?: string;
 }
 
+/** The layer store and the image store: everything a source computed, in the staging dir. */
 export async function writeLayout(
   staging: Staging,
   driver: LegacyDriver,
@@ -33,6 +34,15 @@ export async function writeLayout(
   repositories: Map<string, Map<string, ImageID>>,
   blobs: Map<DiffID, Digest[]>,
 ) {
+  const total = await writeLayers(staging, driver, diffs, owned);
+  for (const img of images) await writeImage(staging.imageRoot, img.imageId as ImageID, configBytes.get(img.v1Id)!, img.parentImageId as ImageID | undefined);
+  await writeDistribution(staging.imageRoot, blobs);
+  await writeRepositories(staging.imageRoot, repositories);
+  return total;
+}
+
+/** Every owned layer's overlay2 dir and layerdb entry (and the stores' empty dirs). */
+export async function writeLayers(staging: Staging, driver: LegacyDriver, diffs: DiffWriter, owned: OwnedLayer[]) {
   const total = { files: 0, linked: 0, cloned: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
   // Most diff dirs were written during the checksum stage (diffs.ts); take() waits for them.
   await diffs.dropAllBut(new Set(owned.map((l) => l.v1Id)));
@@ -54,8 +64,5 @@ export async function writeLayout(
       tarSplit: l.digest.tarSplit, ownTarSplit: l.digest.path === 'B',
     });
   }
-  for (const img of images) await writeImage(staging.imageRoot, img.imageId as ImageID, configBytes.get(img.v1Id)!, img.parentImageId as ImageID | undefined);
-  await writeDistribution(staging.imageRoot, blobs);
-  await writeRepositories(staging.imageRoot, repositories);
   return total;
 }

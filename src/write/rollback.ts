@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { RootError } from '../discover/records.js';
 import { setTimes } from '../lib/fs/times.js';
 import type { MigrationReport } from '../report/types.js';
-import { HOSTCONFIG_BACKUP } from './containers.js';
+import { CONFIG_BACKUP, HOSTCONFIG_BACKUP } from './containers.js';
 import { JOURNAL_NAME, readJournal, type Journal } from './journal.js';
 import { STAGING_NAME } from './staging.js';
 
@@ -67,7 +67,9 @@ export async function rollback(rootIn: string, targetIn?: string): Promise<{ rem
       continue;
     }
     const st = await fsp.stat(p.dir, { bigint: true });
-    if (await fsp.rm(`${p.dir}/config.v2.json`).then(() => true, () => false)) removed.push(`${p.dir}/config.v2.json`);
+    if (p.replacesConfig) {
+      if (await fsp.rename(`${p.dir}/${CONFIG_BACKUP}`, `${p.dir}/config.v2.json`).then(() => true, () => false)) removed.push(`${p.dir}/config.v2.json (original restored)`);
+    } else if (await fsp.rm(`${p.dir}/config.v2.json`).then(() => true, () => false)) removed.push(`${p.dir}/config.v2.json`);
     if (await fsp.rename(`${p.dir}/${HOSTCONFIG_BACKUP}`, `${p.dir}/hostconfig.json`).then(() => true, () => false)) removed.push(`${p.dir}/hostconfig.json (original restored)`);
     setTimes(p.dir, st.atimeNs, st.mtimeNs);
   }

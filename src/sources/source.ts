@@ -1,0 +1,29 @@
+// What a migration reads from: one module per medium (graph.ts: a pre-1.10 graph/; cas.ts: a
+// CAS-era image/<driver>/ store), each turning its root into the same overlay2 layout through
+// the one writer in src/write/. pipeline.ts picks the medium, owns the journal, the staging dir
+// and the commit; a source only reads the root and writes inside the staging dir.
+import type { MigrateOptions } from '../pipeline.js';
+import type { Finding, MigrationReport, ProgressEvent } from '../report/types.js';
+import type { ContainerPlan } from '../write/containers.js';
+import type { Staging } from '../write/staging.js';
+
+export interface SourceContext {
+  root: string;
+  target: string;
+  opts: MigrateOptions;
+  emit: (e: ProgressEvent) => void;
+  warn: (f: Omit<Finding, 'severity'>) => void;
+  findings: Finding[];
+  /** performance.now() / 1000 when the run started. */
+  t0: number;
+}
+
+/** A root read and found migratable; writing it is the second step. */
+export interface OpenedSource {
+  /** Build the whole layout inside the staging dir; the report and the containers to publish. */
+  write(staging: Staging): Promise<{ report: MigrationReport; publish: ContainerPlan[] }>;
+  /** After a failure: stop what runs in the background before the staging dir goes. */
+  cancel(): Promise<void>;
+}
+
+export const now = () => performance.now() / 1000;

@@ -1,0 +1,263 @@
+// CAS-era roots (Docker 1.10–23) written by a real dockerd 20.10 on the legacy overlay and vfs
+// drivers, and an aufs one laid out from the overlay root as moby's aufs driver left it, are
+// migrated to overlay2 and judged by dockerd 20.10: every image under its original ID, every
+// tag, `docker save` byte-identical to the source daemon's, image and container exports equal to
+// the source daemon's, logs, start; Go tar-split asm over every diff dir reproduces its DiffID;
+// the source is untouched; kill -9 and a rerun end in the same tree; a layer whose data changed
+// stops the run naming it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aufsFromOverlay, buildCasRoot, type BuiltCasRoot, type CasRootSpec } from '../helpers/cas-root.js';
+import { BIN, goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
+import { startDockerd, type Dockerd } from '../helpers/dockerd.js';
+import { exportView, readTar, viewProblems } from '../helpers/tarview.js';
+import { describeMigration, treeFacts } from '../helpers/tree-facts.js';
+import { diffSnapshots, snapshotEntries } from '../helpers/snapshot.js';
+import type { MigrationReport } from '../../src/report/types.js';
+
+const BB = readFileSync('/usr/bin/busybox');
+const INIT = new Set(['.dockerenv', 'etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'etc/mtab', 'dev/console', 'dev/pts', 'dev/shm', 'proc', 'sys', 'dev']);
+const SPEC: CasRootSpec = {
+  layers: [
+    {
+      name: 'base', writer: 'gnu', ops: [
+        { file: 'bin/busybox', content: BB, mode: 0o755 }, { symlink: 'bin/sh', target: 'busybox' },
+        { file: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' }, { file: 'etc/motd', content: 'base\n' },
+        { dir: 'home/user', uid: 1000, gid: 1000, mode: 0o750 }, { file: 'home/user/notes', content: 'mine\n', uid: 1000, gid: 1000 },
+        { dir: 'opt/app/old' }, { file: 'opt/app/old/x', content: 'old\n' }, { fifo: 'run/fifo' },
+        { file: 'usr/share/big.bin', content: Buffer.alloc(200_000, 3) }, { hardlink: 'usr/share/big-link.bin', target: 'usr/share/big.bin' },
+      ],
+    },
+    {
+      name: 'app', writer: 'bsdtar', ops: [
+        { whiteout: 'etc/motd' }, { dir: 'opt/app' }, { opaque: 'opt/app' }, { file: 'opt/app/new', content: 'new\n' },
+        { file: 'srv/café.txt', content: 'unicode\n' }, { symlink: 'srv/link', target: '/etc/passwd' },
+      ],
+    },
+    { name: 'tool', writer: 'gnu-pax', ops: [{ file: 'usr/local/bin/tool', content: '#!/bin/sh\necho tool\n', mode: 0o755 }, { xattr: 'usr/local/bin/tool', name: 'user.origin', hex: '6c6567' }, { whiteout: 'home/user' }] },
+  ],
+  images: [
+    { tags: ['cas/base:1'], layers: ['base'], cmd: ['/bin/busybox', 'sh'] },
+    { tags: ['cas/app:2', 'cas/app:latest'], layers: ['base', 'app'], cmd: ['/bin/busybox', 'cat', '/opt/app/new'] },
+    { tags: ['example.com:5000/team/tool:3'], layers: ['base', 'app', 'tool'], cmd: ['/usr/local/bin/tool'] },
+  ],
+};
+const CONTAINERS = [
+  { name: 'keeper', image: 'example.com:5000/team/tool:3', cmd: ['/bin/busybox', 'cat', '/srv/notes'], cp: { '/srv/notes': 'written into the stopped container\n' } },
+  { name: 'runner', image: 'cas/app:2', cmd: ['/bin/busybox', 'sh', '-c', 'echo started; rm /etc/passwd; mkdir -p /var/lib/x; echo y > /var/lib/x/y'], run: true },
+];
+
+let work: string;
+const masters = new Map<string, BuiltCasRoot>();
+const migrated = new Map<string, { root: string; report: MigrationReport; sourceBefore: Map<string, string>; sourceAfter: Map<string, string> }>();
+const DRIVERS = ['overlay', 'vfs', 'aufs'] as const;
+const sourceEntries = (d: string) => [`image/${d}`, d, 'containers'];
+
+before(async () => {
+  work = mkdtempSync('/tmp/cas-era-');
+  for (const d of ['overlay', 'vfs'] as const) {
+    const scratch = join(work, `scratch-${d}`);
+    mkdirSync(scratch, { recursive: true });
+    masters.set(d, await buildCasRoot(join(work, `master-${d}`), scratch, d, SPEC, CONTAINERS));
+  }
+  // The layer tars by DiffID, from the source daemon's own `docker save`.
+  const tarDir = join(work, 'layer-tars');
+  mkdirSync(tarDir);
+  for (const save of masters.get('overlay')!.saves.values())
+    for (const e of await readTar(save)) if (e.name.endsWith('/layer.tar')) writeFileSync(join(tarDir, e.sha!), e.body);
+  masters.set('aufs', aufsFromOverlay(masters.get('overlay')!, join(work, 'master-aufs'), (diffId) => join(tarDir, diffId.slice(7))));
+  for (const d of DRIVERS) {
+    const root = join(work, d);
+    execFileSync('cp', ['-a', masters.get(d)!.root, root]);
+    const sourceBefore = snapshotEntries(root, sourceEntries(d));
+    const r = runCli(['--root', root, '--json']);
+    assert.equal(r.status, 0, `${d}: ${r.stderr}`);
+    migrated.set(d, { root, report: JSON.parse(r.stdout) as MigrationReport, sourceBefore, sourceAfter: snapshotEntries(root, sourceEntries(d)) });
+  }
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const m = (d: string) => migrated.get(d)!;
+
+test('the dry run names a CAS-era root for what it is and would migrate it cleanly', () => {
+  for (const d of DRIVERS) {
+    const r = runCli(['--root', masters.get(d)!.root, '--dry-run', '--checksum']);
+    assert.equal(r.status, 0, `${d}: ${r.stdout}`);
+    assert.match(r.stdout, new RegExp(`CAS-era root \\(Docker 1\\.10–23\\) · driver ${d} · 3 layers · 3 images`));
+    assert.match(r.stdout, /IDs are kept; every layer is proven/);
+  }
+});
+
+test('every layer is proven (Path A over the source data) and keeps its DiffID, ChainID and cache id', () => {
+  for (const d of DRIVERS) {
+    const { report, root } = m(d);
+    assert.equal(report.medium, 'cas');
+    assert.equal(report.layers.length, 3, d);
+    assert.ok(report.layers.every((l) => l.path === 'A' && l.bytes > 0), d);
+    for (const l of report.layers) {
+      const src = join(root, `image/${d}/layerdb/sha256`, l.chainId.slice(7));
+      const dst = join(root, 'image/overlay2/layerdb/sha256', l.chainId.slice(7));
+      for (const f of ['diff', 'size', 'cache-id', 'parent', 'tar-split.json.gz'])
+        if (existsSync(join(src, f)) || f !== 'parent') assert.deepEqual(readFileSync(join(dst, f)), readFileSync(join(src, f)), `${d} ${l.chainId} ${f}`);
+      assert.ok(existsSync(join(root, 'overlay2', l.cacheId!, 'diff')), `${d}: overlay2 dir under the same cache id`);
+    }
+  }
+});
+
+test('the image store is carried over byte for byte: configs, parents, repositories.json', () => {
+  for (const d of DRIVERS) {
+    const { root } = m(d);
+    const strip = (f: Map<string, unknown>) => JSON.stringify([...f].map(([k, v]) => [k, { ...(v as object), sameInode: [] }]));
+    assert.equal(strip(treeFacts(join(root, 'image/overlay2/imagedb'))), strip(treeFacts(join(root, `image/${d}/imagedb`))), d);
+    assert.deepEqual(readFileSync(join(root, 'image/overlay2/repositories.json')), readFileSync(join(root, `image/${d}/repositories.json`)), d);
+  }
+});
+
+test('Go tar-split asm over every overlay2 diff dir reproduces its recorded DiffID; cas-migrate verify finds the store sound', () => {
+  for (const d of DRIVERS) {
+    for (const hex of layerDirs(m(d).root))
+      assert.equal(goAssembleDigest(m(d).root, hex), readFileSync(join(m(d).root, 'image/overlay2/layerdb/sha256', hex, 'diff'), 'utf8'), `${d} ${hex}`);
+    const v = runCli(['verify', '--root', m(d).root, '--json']);
+    assert.equal(v.status, 0, `${d}: ${v.stdout}`);
+    assert.equal(JSON.parse(v.stdout).mounts, 2);
+  }
+});
+
+test('the source is untouched but for config.v2.json ("Driver": "overlay2", the original kept beside it)', () => {
+  for (const d of DRIVERS) {
+    const changed = diffSnapshots(m(d).sourceBefore, m(d).sourceAfter).filter((x) => !/\/config\.v2\.json(\.pre-cas-migrate)?: /.test(x));
+    assert.deepEqual(changed, [], d);
+    for (const c of masters.get(d)!.containers.values()) {
+      const dir = join(m(d).root, 'containers', c.id);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'config.v2.json'), 'utf8')).Driver, 'overlay2');
+      assert.equal(JSON.parse(readFileSync(join(dir, 'config.v2.json.pre-cas-migrate'), 'utf8')).Driver, d);
+      assert.equal(readFileSync(join(dir, 'config.v2.json'), 'utf8'), readFileSync(join(dir, 'config.v2.json.pre-cas-migrate'), 'utf8').replace(`"Driver":"${d}"`, '"Driver":"overlay2"'));
+    }
+  }
+});
+
+for (const d of DRIVERS) {
+  describe(`dockerd 20.10 on overlay2 judges the migrated CAS-era ${d} root`, () => {
+    let dockerd: Dockerd;
+    const src = () => masters.get(d)!;
+    before(async () => {
+      dockerd = await startDockerd(m(d).root, join(work, `judge-${d}`), `cas-judge-${d}`);
+    });
+    after(async () => dockerd?.stop());
+
+    test('every image under its original ID and tag, and docker save byte-identical to the source daemon\'s', async () => {
+      for (const [tag, id] of src().imageIds) {
+        assert.equal(dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', tag]).trim(), id, tag);
+        const want = await readTar(src().saves.get(tag)!), got = await readTar(dockerd.dockerRaw(['save', tag]));
+        const files = (es: typeof want) => es.filter((e) => e.header.type === 'file').map((e) => `${e.name} ${e.sha}`).sort();
+        assert.deepEqual(files(got), files(want), tag);
+      }
+      assert.deepEqual(new Set(dockerd.docker(['images', '-q', '--no-trunc']).trim().split('\n')), new Set(src().imageIds.values()));
+    });
+
+    test('image and container exports equal the source daemon\'s; logs are kept; a container starts', async () => {
+      for (const [tag, exp] of src().imageExports) {
+        const cid = dockerd.docker(['create', '--pull', 'never', tag]).trim();
+        const got = await exportView(dockerd.dockerRaw(['export', cid]));
+        dockerd.docker(['rm', cid]);
+        // The init layer is made anew by each `docker create`: its entries carry that moment's time.
+        assert.deepEqual(viewProblems(await exportView(exp), got, { ignoreMtime: (p) => INIT.has(p) || p === 'etc' || p === 'dev' }), [], tag);
+      }
+      const ps = dockerd.docker(['ps', '-a', '--format', '{{.Names}} {{.Image}}']).trim().split('\n').sort();
+      assert.deepEqual(ps, ['keeper example.com:5000/team/tool:3', 'runner cas/app:2']);
+      for (const [name, c] of src().containers) {
+        assert.deepEqual(viewProblems(await exportView(c.export), await exportView(dockerd.dockerRaw(['export', c.id]))), [], name);
+        assert.equal(dockerd.docker(['logs', c.id]), c.logs, name);
+      }
+      assert.equal(src().containers.get('runner')!.logs, 'started\n');
+      dockerd.docker(['start', 'keeper']);
+      assert.equal(dockerd.docker(['wait', 'keeper']).trim(), '0');
+      assert.equal(dockerd.docker(['logs', 'keeper']), 'written into the stopped container\n');
+    });
+  });
+}
+
+test('kill -9 at random moments of a CAS migration, then a rerun, ends in exactly the uninterrupted tree', async () => {
+  const run = join(work, 'kill-vfs'); // one path for every run: configs hold absolute paths
+  execFileSync('cp', ['-a', masters.get('vfs')!.root, run]);
+  const t0 = performance.now();
+  assert.equal(runCli(['--root', run, '-q']).status, 0);
+  const duration = performance.now() - t0;
+  const want = describeMigration(run);
+  let seed = 7, interrupted = 0;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 8; i++) {
+    rmSync(run, { recursive: true, force: true });
+    execFileSync('cp', ['-a', masters.get('vfs')!.root, run]);
+    const child = spawn(process.execPath, [BIN, '--root', run, '-q'], { detached: true, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, rand() * duration * 1.1));
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch { /* finished */ }
+    if ((await exited) === null) interrupted++;
+    const again = runCli(['--root', run, '-q']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(describeMigration(run), want, `after kill ${i}`);
+  }
+  assert.ok(interrupted >= 4, `only ${interrupted} of 8 kills landed during a migration`);
+});
+
+test('a layer whose files changed since the daemon recorded it stops the run, naming the layer and the file; nothing is written', () => {
+  const root = join(work, 'tampered');
+  execFileSync('cp', ['-a', masters.get('aufs')!.root, root]);
+  const hex = readdirSync(join(root, 'image/aufs/layerdb/sha256')).find((h) => !existsSync(join(root, 'image/aufs/layerdb/sha256', h, 'parent')))!;
+  const cacheId = readFileSync(join(root, 'image/aufs/layerdb/sha256', hex, 'cache-id'), 'utf8');
+  appendFileSync(join(root, 'aufs/diff', cacheId, 'etc/passwd'), 'intruder\n');
+  const r = runCli(['--root', root]);
+  assert.equal(r.status, 1, r.stdout);
+  const lines = r.stderr.trim().split('\n').filter((l) => l.includes('error'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, new RegExp(`cas-migrate: error: layer ${cacheId}: .*tar-split\\.json\\.gz.*etc/passwd`));
+  assert.ok(!existsSync(join(root, 'image/overlay2')) && !existsSync(join(root, 'overlay2')));
+});
+
+test('a root holding both a pre-1.10 graph/ and a CAS store is migrated from the store, and says graph/ is a leftover', () => {
+  const root = join(work, 'both');
+  execFileSync('cp', ['-a', masters.get('overlay')!.root, root]);
+  mkdirSync(join(root, 'graph', 'a'.repeat(64)), { recursive: true });
+  writeFileSync(join(root, 'graph', 'a'.repeat(64), 'json'), '{"id":"' + 'a'.repeat(64) + '"}');
+  const r = runCli(['--root', root, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as MigrationReport;
+  assert.equal(report.medium, 'cas');
+  assert.equal(report.images.length, 3);
+  assert.ok(report.findings.some((f) => f.file === join(root, 'graph') && /left over from the in-place migration/.test(f.message)));
+});
+
+test('CAS-era devicemapper and zfs stores keep their refusal, btrfs needs no migration: one line each', () => {
+  for (const d of ['devicemapper', 'zfs', 'btrfs']) {
+    const root = join(work, `cas-${d}`);
+    mkdirSync(join(root, 'image', d, 'layerdb/sha256', 'c'.repeat(64)), { recursive: true });
+    const r = runCli(['--root', root, '-q']);
+    assert.equal(r.status, 1, d);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, new RegExp(`^cas-migrate: error: ${join(root, 'image', d)}: a CAS-era ${d} root is not supported: ${d === 'btrfs' ? 'current dockerd still runs the btrfs driver' : '.*docker save'}`));
+    assert.deepEqual(readdirSync(root), ['image'], 'nothing written');
+  }
+});
+
+test('rollback restores the source daemon\'s config.v2.json; finalize moves the store and the driver dir aside', () => {
+  const root = join(work, 'rb');
+  execFileSync('cp', ['-a', masters.get('overlay')!.root, root]);
+  const before = snapshotEntries(root, sourceEntries('overlay'));
+  assert.equal(runCli(['--root', root, '-q']).status, 0);
+  const rb = runCli(['rollback', '--root', root]);
+  assert.equal(rb.status, 0, rb.stderr);
+  assert.deepEqual(diffSnapshots(before, snapshotEntries(root, sourceEntries('overlay'))), []);
+  assert.ok(!existsSync(join(root, 'image/overlay2')));
+  assert.equal(runCli(['--root', root, '-q']).status, 0);
+  const fin = runCli(['finalize', '--root', root, '--json']);
+  assert.equal(fin.status, 0, fin.stderr);
+  assert.ok(!existsSync(join(root, 'image/overlay')) && !existsSync(join(root, 'overlay')));
+  assert.deepEqual(readdirSync(join(root, 'image')), ['overlay2']);
+});
