@@ -61,7 +61,9 @@ before(async () => {
   for (const d of ['overlay', 'vfs'] as const) {
     const scratch = join(work, `scratch-${d}`);
     mkdirSync(scratch, { recursive: true });
-    masters.set(d, await buildCasRoot(join(work, `master-${d}`), scratch, d, SPEC, CONTAINERS));
+    const b = await buildCasRoot(join(work, `master-${d}`), scratch, d, SPEC, CONTAINERS);
+    masters.set(d, b);
+    pulledFrom(b, 'cas/app', b.imageIds.get('cas/app:2')!);
   }
   // The layer tars by DiffID, from the source daemon's own `docker save`.
   const tarDir = join(work, 'layer-tars');
@@ -81,6 +83,23 @@ before(async () => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 const m = (d: string) => migrated.get(d)!;
+const BLOB = 'sha256:' + 'b1'.repeat(32), DIGEST_REF = 'cas/app@sha256:' + 'd1'.repeat(32);
+
+/**
+ * What a registry pull adds that `docker load` cannot: a digest reference in repositories.json
+ * (dockerd writes it sorted, as Go's json.Marshal of a map) and distribution metadata for a layer.
+ */
+function pulledFrom(b: BuiltCasRoot, repo: string, imageId: string): void {
+  const store = join(b.root, 'image', b.driver);
+  const refs = JSON.parse(readFileSync(join(store, 'repositories.json'), 'utf8'));
+  refs.Repositories[repo][DIGEST_REF] = imageId;
+  const sorted = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.keys(o).sort().map((k) => [k, typeof o[k] === 'object' ? sorted(o[k] as Record<string, unknown>) : o[k]]));
+  writeFileSync(join(store, 'repositories.json'), JSON.stringify(sorted(refs)));
+  const diffId = JSON.parse(readFileSync(join(store, 'imagedb/content/sha256', imageId.slice(7)), 'utf8')).rootfs.diff_ids[0];
+  for (const d of ['diffid-by-digest', 'v2metadata-by-diffid']) mkdirSync(join(store, 'distribution', d, 'sha256'), { recursive: true });
+  writeFileSync(join(store, 'distribution/diffid-by-digest/sha256', BLOB.slice(7)), diffId);
+  writeFileSync(join(store, 'distribution/v2metadata-by-diffid/sha256', diffId.slice(7)), JSON.stringify([{ Digest: BLOB, SourceRepository: `docker.io/${repo}`, HMAC: '' }]));
+}
 
 test('the dry run names a CAS-era root for what it is and would migrate it cleanly', () => {
   for (const d of DRIVERS) {
@@ -113,6 +132,8 @@ test('the image store is carried over byte for byte: configs, parents, repositor
     const strip = (f: Map<string, unknown>) => JSON.stringify([...f].map(([k, v]) => [k, { ...(v as object), sameInode: [] }]));
     assert.equal(strip(treeFacts(join(root, 'image/overlay2/imagedb'))), strip(treeFacts(join(root, `image/${d}/imagedb`))), d);
     assert.deepEqual(readFileSync(join(root, 'image/overlay2/repositories.json')), readFileSync(join(root, `image/${d}/repositories.json`)), d);
+    assert.ok(readFileSync(join(root, 'image/overlay2/repositories.json'), 'utf8').includes(DIGEST_REF));
+    assert.equal(strip(treeFacts(join(root, 'image/overlay2/distribution'))), strip(treeFacts(join(root, `image/${d}/distribution`))), d);
   }
 });
 
@@ -156,6 +177,7 @@ for (const d of DRIVERS) {
         assert.deepEqual(files(got), files(want), tag);
       }
       assert.deepEqual(new Set(dockerd.docker(['images', '-q', '--no-trunc']).trim().split('\n')), new Set(src().imageIds.values()));
+      assert.match(dockerd.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', 'cas/app:2']), new RegExp(DIGEST_REF.replace('@', '@')));
     });
 
     test('image and container exports equal the source daemon\'s; logs are kept; a container starts', async () => {
