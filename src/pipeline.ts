@@ -1,19 +1,22 @@
-// One migration: the journal (resume, "already migrated", --force), the medium the root is read
+// One pass of a migration: the journal (resume, sync, --force), the medium the root is read
 // from (src/sources/: a pre-1.10 graph or a CAS-era store), the staging dir it is written into,
-// the verify, and the commit that makes it visible.
-import { RootError } from './discover/records.js';
-import { daemonsUsing } from './discover/daemons.js';
-import { createStaging, discardStaging, existingLayout, finishCommit, isEnvironmental, prepareCommit, refuseSymlinkedTarget } from './write/staging.js';
-import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal } from './write/journal.js';
+// the verify, and the commit that makes it visible. A rerun is a sync (write/sync.ts): what the
+// root holds now minus what the last pass recorded is the work, so a first pass, a resumed pass
+// and a sync are the same computation.
 import { promises as fsp } from 'node:fs';
+import { RootError } from './discover/records.js';
+import { classifyDaemons } from './discover/daemons.js';
+import { createStaging, discardStaging, existingLayout, finishCommit, isEnvironmental, prepareCommit, refuseSymlinkedTarget } from './write/staging.js';
+import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal, type PublishRecord } from './write/journal.js';
 import { verifyLayout } from './verify/layout.js';
-import { changesSince } from './write/rollback.js';
-import { publishContainer, publishRecord } from './write/containers.js';
+import { changesSince, lastUpdatedOf, recordedFromReport } from './write/rollback.js';
+import { publishContainer, publishRecord, unpublishContainer } from './write/containers.js';
+import { applySyncCommit, isNoop, planCommit, Prior, type CommitPlan, type Recorded } from './write/sync.js';
 import { openGraph } from './sources/graph.js';
 import { openCasStore } from './sources/cas.js';
 import { casStoreOf } from './cas/detect.js';
-import { now } from './sources/source.js';
-import type { Finding, MigrationReport, ProgressEvent } from './report/types.js';
+import { now, type OpenedSource, type SourceContext } from './sources/source.js';
+import type { Finding, MigrationReport, ProgressEvent, SyncSummary } from './report/types.js';
 
 export interface MigrateOptions {
   root: string;
@@ -29,7 +32,6 @@ export interface MigrateOptions {
   onEvent?: (e: ProgressEvent) => void;
 }
 
-
 export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   const t0 = now();
   const emit = opts.onEvent ?? (() => {});
@@ -43,40 +45,72 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   };
 
   emit({ kind: 'phase', phase: 'discover' });
-  const daemon = daemonsUsing(root)[0];
-  if (daemon !== undefined) throw new RootError(root, `a Docker daemon (pid ${daemon}) is using this root; stop it before migrating`);
+  const cas = await casStoreOf(root, opts.driver);
+  const daemons = classifyDaemons(root, cas);
+  if (daemons.current.length) throw new RootError(root, `a current Docker daemon (pid ${daemons.current[0]}) is using this root: it reads the overlay2 layout; stop it before migrating`);
+  const online = daemons.legacy[0];
   await refuseSymlinkedTarget(target);
-  const journal = await readJournal(target);
+  let journal = await readJournal(target);
+  let prior: Prior | undefined;
   if (journal) {
     if (journal.root !== root) throw new RootError(`${target}/${JOURNAL_NAME}`, `this target holds a migration of ${journal.root}`);
     if (journal.state === 'committing') return finish(journal, emit, true);
-    if (journal.state === 'done' && !opts.force) return { ...(journal.report as MigrationReport), alreadyMigrated: true };
-    if (journal.state === 'done') {
-      // --force deletes the layout: never once the legacy data is gone or dockerd has used it.
-      if (journal.finalizedTo) throw new RootError(journal.finalizedTo, 'the migration was finalized (the legacy data was moved here); --force would delete the only layout');
+    if (journal.finalizedTo) throw new RootError(journal.finalizedTo, 'the migration was finalized (the legacy data was moved here): there is no legacy root left to migrate or sync');
+    const visible = journal.state === 'done' || journal.recorded !== undefined;
+    if (visible) {
+      // Whatever happens next replaces a layout: never one that a current dockerd has used.
       const changes = await changesSince(journal);
-      if (changes.length) throw new RootError(`${target}/image/overlay2`, `a current dockerd has written to the new layout since the migration (${changes.join('; ')}); --force would delete that`);
+      const redo = opts.force ? '--force would delete that' : 'a sync would lose that. Keep the new layout (run `cas-migrate verify`), or roll back by hand';
+      if (changes.length) throw new RootError(`${target}/image/overlay2`, `a current dockerd has written to the new layout since the migration (${changes.join('; ')}); ${redo}`);
+    }
+    if (opts.force && journal.state === 'done') {
       // Forget the finished migration first, so a kill from here on cannot look "done".
-      await writeJournal({ ...journal, state: 'staging', publish: [], report: undefined });
+      journal = { ...journal, state: 'staging', publish: [], report: undefined, recorded: undefined };
+      await writeJournal(journal);
       await fsp.rm(`${target}/image/overlay2`, { recursive: true, force: true });
       await fsp.rm(`${target}/overlay2`, { recursive: true, force: true });
+    } else if (visible) {
+      prior = new Prior(journal.recorded ?? recordedFromReport(journal), target);
+      // From here on a kill leaves a sync to resume, never a "done" that is not true.
+      if (journal.state === 'done') await writeJournal({ ...journal, state: 'staging', recorded: prior.recorded });
     }
   }
-  const ctx = { root, target, opts, emit, warn, findings, t0 };
-  const source = (await casStoreOf(root, opts.driver)) ? await openCasStore(ctx) : await openGraph(ctx);
-  if ((await existingLayout(target)) === 'data')
+  const ours = new Map((journal?.publish ?? []).map((p) => [p.id, { config: Buffer.from(p.config, 'base64'), hostConfig: p.hostConfig ? Buffer.from(p.hostConfig, 'base64') : undefined }]));
+  const ctx: SourceContext = { root, target, opts, emit, warn, findings, t0, prior, ours, online: online !== undefined };
+  const source: OpenedSource = cas ? await openCasStore(ctx) : await openGraph(ctx);
+  if (!prior && (await existingLayout(target)) === 'data')
     throw new RootError(`${target}/image/overlay2`, 'the target already holds an overlay2 layout with layers or images; refusing to overwrite it');
+  if (online !== undefined) warn({ file: root, message: `a legacy Docker daemon (pid ${online}) is running on this root: this pass is provisional; run cas-migrate again after it stops` });
 
   const staging = await createStaging(target);
   let committing: Journal;
   try {
-    const { report, publish } = await source.write(staging);
+    const built = await source.write(staging);
+    const { report, publish } = built;
     emit({ kind: 'phase', phase: 'verify' });
-    await verifyLayout(staging.imageRoot, staging.driverRoot);
-    await prepareCommit(staging, target);
+    const plan = planCommit(prior, built.recorded, built.kept, staging.driverRoot, built.parents);
+    const publishNow = publish.map(publishRecord);
+    if (prior) {
+      report.sync = syncSummary(prior, built.recorded, plan, journal!, publishNow, report);
+      if (isNoop(plan, staging.imageRoot, `${target}/image/overlay2`) && samePublish(journal!.publish, publishNow) && !journal!.provisional === (online === undefined)) {
+        await discardStaging(staging);
+        const done: Journal = { ...journal!, state: 'done', recorded: built.recorded, report: { ...report, upToDate: true } };
+        await writeJournal(done);
+        return { ...report, upToDate: true };
+      }
+    } else {
+      // A first pass is verified whole before anything is visible; a sync after its commit (its
+      // kept layers are not in the staging dir).
+      await verifyLayout(staging.imageRoot, staging.driverRoot);
+      await prepareCommit(staging, target);
+    }
     report.timings.write += now() - t0 - report.timings.total;
     report.timings.total = now() - t0;
-    committing = { version: 1, root, target, state: 'committing', publish: publish.map(publishRecord), report };
+    if (online !== undefined) report.provisional = { daemonPid: online, deferred: report.containers.filter((c) => c.deferred).map((c) => c.name || c.id) };
+    committing = {
+      version: 1, root, target, state: 'committing', publish: publishNow, report, provisional: online !== undefined,
+      recorded: prior?.recorded, desired: built.recorded, commit: prior ? plan : undefined, previousPublish: journal?.publish,
+    };
     await writeJournal(committing);
     faultPoint('committing');
   } catch (e) {
@@ -91,11 +125,18 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
 /** Make the committed layout visible and publish the containers; idempotent, so a rerun resumes it. */
 async function finish(j: Journal, emit: (e: ProgressEvent) => void, resumed: boolean): Promise<MigrationReport> {
   emit({ kind: 'phase', phase: 'commit' });
-  await finishCommit(j.target);
+  if (j.commit) {
+    await applySyncCommit(j.target, `${j.target}/.cas-migrate-staging`, j.commit, () => faultPoint('between-renames'));
+    await verifyLayout(`${j.target}/image/overlay2`, `${j.target}/overlay2`);
+  } else await finishCommit(j.target);
   const report = j.report as MigrationReport;
+  const now = new Set(j.publish.map((p) => p.id));
+  // Containers a previous pass published that this one does not (removed, or now deferred): their
+  // dirs go back to what the legacy daemon left.
+  for (const old of j.previousPublish ?? []) if (!now.has(old.id)) await unpublishContainer(j.root, j.target, old);
   for (const rec of j.publish) {
     try {
-      await publishContainer(j.root, j.target, rec);
+      await publishContainer(j.root, j.target, rec, j.previousPublish?.find((p) => p.id === rec.id));
       faultPoint('publishing');
     } catch (e) {
       const row = report.containers.find((r) => r.id === rec.id)!;
@@ -103,7 +144,35 @@ async function finish(j: Journal, emit: (e: ProgressEvent) => void, resumed: boo
       report.findings.push({ severity: 'warning', file: rec.dir, message: `container ${row.name || rec.id} skipped: ${(e as Error).message}` });
     }
   }
-  // The publish records stay: rollback compares them with what is on disk now.
-  await writeJournal({ ...j, state: 'done', report });
+  // The publish records stay: rollback and the next sync compare them with what is on disk.
+  await writeJournal({
+    ...j, state: 'done', report, recorded: j.desired ?? j.recorded, commit: undefined, desired: undefined, previousPublish: undefined,
+    lastUpdated: await lastUpdatedOf(j.target),
+  });
   return resumed ? { ...report, resumed: true } : report;
+}
+
+function samePublish(a: PublishRecord[], b: PublishRecord[]): boolean {
+  const key = (r: PublishRecord) => `${r.id}|${r.config}|${r.hostConfig ?? ''}`;
+  return a.map(key).sort().join('\n') === b.map(key).sort().join('\n');
+}
+
+/** What a sync changed, for the report. */
+function syncSummary(prior: Prior, desired: Recorded, plan: CommitPlan, j: Journal, publish: PublishRecord[], report: MigrationReport): SyncSummary {
+  const before = new Set(prior.recorded.layers.map((l) => l.cacheId)), after = new Set(desired.layers.map((l) => l.cacheId));
+  const refs = (r: MigrationReport | undefined) => new Set((r?.images ?? []).flatMap((i) => i.refs.map((ref) => `${ref} ${i.imageId}`)));
+  const oldRefs = refs(j.report as MigrationReport | undefined), newRefs = refs(report);
+  const oldC = new Set(j.publish.map((p) => p.id)), newC = new Set(publish.map((p) => p.id));
+  const adding = new Set(plan.add);
+  return {
+    layersAdded: [...after].filter((l) => !before.has(l)).length,
+    layersRemoved: [...before].filter((l) => !after.has(l)).length,
+    layersRewritten: [...after].filter((l) => before.has(l) && adding.has(l)).length,
+    layersKept: [...after].filter((l) => before.has(l) && !adding.has(l)).length,
+    containersAdded: [...newC].filter((c) => !oldC.has(c)).length,
+    containersRemoved: [...oldC].filter((c) => !newC.has(c)).length,
+    containersRewritten: desired.containers.filter((c) => oldC.has(c.id) && c.dirs.some((d) => adding.has(d))).length,
+    refsAdded: [...newRefs].filter((r) => !oldRefs.has(r)).map((r) => r.split(' ')[0]!),
+    refsRemoved: [...oldRefs].filter((r) => !newRefs.has(r)).map((r) => r.split(' ')[0]!),
+  };
 }

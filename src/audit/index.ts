@@ -17,7 +17,7 @@ import { scanLayer, scanSource, type LayerScan } from './layer-scan.js';
 import { imageShares, tagsByV1, type ImageShare } from './sharing.js';
 import { renderTree, toDot } from './tree.js';
 import { freeBytes, measureRate } from './machine.js';
-import { daemonsUsing } from '../discover/daemons.js';
+import { classifyDaemons } from '../discover/daemons.js';
 import { casStoreOf } from '../cas/detect.js';
 import { auditCas } from './cas.js';
 
@@ -75,10 +75,17 @@ function emptyReport(root: string, target: string, findings: Finding[]): AuditRe
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
   const root = opts.root.replace(/\/+$/, '') || '/';
   const target = (opts.target ?? root).replace(/\/+$/, '') || '/';
-  const daemons = daemonsUsing(root).map((pid): Finding => ({
-    severity: opts.ignoreRunningDaemon ? 'warning' : 'error', file: root,
-    message: `a Docker daemon (pid ${pid}) is using this root; stop it before migrating`,
-  }));
+  const running = classifyDaemons(root, await casStoreOf(root, opts.driver).catch(() => undefined));
+  const daemons = [
+    ...running.current.map((pid): Finding => ({
+      severity: opts.ignoreRunningDaemon ? 'warning' : 'error', file: root,
+      message: `a current Docker daemon (pid ${pid}) is using this root: it reads the overlay2 layout; stop it before migrating`,
+    })),
+    ...running.legacy.map((pid): Finding => ({
+      severity: 'warning', file: root,
+      message: `a legacy Docker daemon (pid ${pid}) is running on this root: a pass now is provisional (running containers wait); run it again after the daemon stops`,
+    })),
+  ];
   try {
     const cas = await casStoreOf(root, opts.driver);
     if (cas) return await auditCas(opts, root, target, cas, [...daemons]);

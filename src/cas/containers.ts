@@ -20,20 +20,28 @@ export interface CasContainer {
   config?: Buffer;
   /** Why it cannot be migrated (the file at fault first). */
   problem?: string;
+  /** The source daemon's config.v2.json: the file itself, or the original a pass kept beside its own. */
+  configFile: string;
 }
 
-export async function readCasContainers(store: CasStore, driver: LegacyDriver): Promise<CasContainer[]> {
+export async function readCasContainers(store: CasStore, driver: LegacyDriver, ours?: Map<string, { config?: Buffer }>): Promise<CasContainer[]> {
   const base = `${store.root}/containers`;
   const out: CasContainer[] = [];
   for (const id of (await fsp.readdir(base).catch(() => [] as string[])).sort()) {
     const dir = `${base}/${id}`;
-    const file = `${dir}/config.v2.json`;
-    const c: CasContainer = { id, dir, name: '', running: false };
+    let file = `${dir}/config.v2.json`;
+    const c: CasContainer = { id, dir, name: '', running: false, configFile: file };
     out.push(c);
     let bytes: Buffer;
     let doc: { ID?: unknown; Name?: unknown; Driver?: unknown; Image?: unknown; State?: { Running?: unknown } };
     try {
       bytes = await fsp.readFile(file);
+      // A pass published its own: the source daemon's is the one kept beside it.
+      const mine = ours?.get(id)?.config;
+      if (mine && bytes.equals(mine)) {
+        c.configFile = file = `${dir}/config.v2.json.pre-cas-migrate`;
+        bytes = await fsp.readFile(file);
+      }
       doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

@@ -9,9 +9,12 @@ export async function checksumStage(
   workers: number,
   checkpointFile: string,
   events: PoolEvents,
+  /** Results already known (a sync's unchanged layers): not run, not checkpointed, not reported as done. */
+  known: Map<string, LayerDigest> = new Map(),
 ): Promise<{ digests: Map<string, LayerDigest>; reused: number }> {
   const cp = new Checkpoints(checkpointFile);
-  const digests = new Map<string, LayerDigest>();
+  const digests = new Map<string, LayerDigest>(known);
+  jobs = jobs.filter((j) => !known.has(j.v1Id));
   const stamps = new Map(jobs.map((j) => [j.v1Id, inputStamp(j.tarData, j.source.dir)]));
   const todo = jobs.filter((j) => {
     const d = cp.reuse(j.v1Id, stamps.get(j.v1Id)!);
@@ -21,7 +24,7 @@ export async function checksumStage(
     }
     return !d;
   });
-  const reused = jobs.length - todo.length;
+  const reused = jobs.length - todo.length + known.size;
   try {
     const fresh = await runChecksums(todo, workers, {
       ...events,

@@ -38,9 +38,15 @@ linkgraph.db, a new hostconfig.json (the original kept as hostconfig.json.pre-ca
 
 The new layout is built in <target>/.cas-migrate-staging, verified, and made visible by renames at
 the end, so dockerd never sees half a layout. <target>/.cas-migrate.json records how far it got:
-after a kill at any moment, running the same command again finishes the same migration, and on a
-finished root it does nothing (exit 0, "already migrated"); --force redoes it. Stop the legacy
-daemon first.
+after a kill at any moment, running the same command again finishes the same migration. A rerun
+on a migrated root is a sync: layers pulled since are migrated, removed ones removed, tags and
+containers follow; layers whose inputs are unchanged are not read again, and an unchanged root is
+"up to date" (nothing written). --force redoes it all.
+
+It may run while the legacy daemon runs (as a privileged container with --pid=host, before the
+upgrade, as often as you like): such a pass is provisional — running containers wait, and
+nothing the legacy daemon reads is written — and exits 5. After the daemon stops, one more pass
+finishes the job in seconds. A current dockerd (overlay2) on the root is refused.
 
 Exit codes:
   0  migrated: every image, tag and container (warnings, if any, are in the report)
@@ -49,6 +55,8 @@ Exit codes:
   2  usage error (bad flags)
   3  migrated, but something was left out: containers skipped, or tags dropped with
      --allow-tag-loss (each is named with its reason in the report)
+  5  provisional: a legacy daemon was running; run again after it stops (running containers
+     and rebuilt links wait for that pass)
 With --dry-run:
   0  the migration would run cleanly
   4  the migration would work, with warnings (Path B fallbacks, containers it would skip, …)
@@ -89,6 +97,7 @@ With --dry-run:
       progress.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else process.stdout.write(renderText(report) + '\n');
+      if (report.provisional) this.exit(EXIT.PROVISIONAL);
       if (report.containers.some((c) => c.skipped) || report.refs.skipped.length) this.exit(EXIT.LEFT_OUT);
     } catch (e) {
       if (e instanceof Errors.ExitError) throw e;

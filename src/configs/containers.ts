@@ -7,6 +7,7 @@ import type { ContainerRow, Finding, ImageRow } from '../report/types.js';
 import type { OwnedLayer } from '../write/layout.js';
 import type { ContainerPlan } from '../write/containers.js';
 import { makeContainerConfig, rebuildLinks } from './container.js';
+import { treeStamp } from '../write/sync.js';
 
 export interface ContainerInputs {
   mapping: Map<string, ImageID>;
@@ -20,6 +21,7 @@ export async function planContainers(
   driver: LegacyDriver,
   inp: ContainerInputs,
   warn: (f: Omit<Finding, 'severity'>) => void,
+  opts: { online?: boolean } = {},
 ): Promise<{ plans: ContainerPlan[]; rows: ContainerRow[] }> {
   const plans: ContainerPlan[] = [];
   const rows: ContainerRow[] = [];
@@ -67,9 +69,17 @@ export async function planContainers(
       continue;
     }
     if (hostConfig) row.links = links;
+    if (c.running && opts.online) {
+      // Its layer changes while it runs: the pass after the daemon stops migrates it.
+      row.deferred = 'running: migrated by the pass after the legacy daemon stops';
+      continue;
+    }
     if (c.running) warn({ file: `${c.dir}/config.json`, message: `container ${label} was running when the legacy daemon stopped; it is migrated as stopped` });
     const hasInit = await driver.has(`${c.id}-init`);
-    plans.push({ c, mountId: c.id, initId: hasInit ? `${c.id}-init` : undefined, imageTop: c.imageV1Id!, imageId, topChainId, top, config: makeContainerConfig(c.config!, imageId), hostConfig, links });
+    const initId = hasInit ? `${c.id}-init` : undefined;
+    const stamp = treeStamp([...(initId ? [driver.containerSource(initId).dir] : []), driver.containerSource(c.id).dir], [`${c.dir}/config.json`, c.hostConfigFile ?? '']);
+    // The legacy daemon reads hostconfig.json: while it runs, the rebuilt links wait for the final pass.
+    plans.push({ c, mountId: c.id, initId, imageTop: c.imageV1Id!, imageId, topChainId, top, config: makeContainerConfig(c.config!, imageId), hostConfig: opts.online ? undefined : hostConfig, links, stamp });
   }
   return { plans, rows };
 }

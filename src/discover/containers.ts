@@ -16,6 +16,8 @@ export interface LegacyContainer {
   config?: Map<string, Buffer>;
   configBytes?: Buffer;
   hostConfig?: Buffer;
+  /** Where hostConfig was read from: hostconfig.json, or the original kept beside the one a pass wrote. */
+  hostConfigFile?: string;
   running: boolean;
   /** Why it cannot be migrated, if it cannot. */
   problem?: string;
@@ -36,7 +38,7 @@ function jsonString(raw: Buffer | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export async function readContainers(root: string): Promise<LegacyContainer[]> {
+export async function readContainers(root: string, ours?: Map<string, { hostConfig?: Buffer }>): Promise<LegacyContainer[]> {
   const base = `${root}/containers`;
   const names = (await fsp.readdir(base).catch(() => [] as string[])).sort();
   const out: LegacyContainer[] = [];
@@ -67,7 +69,14 @@ export async function readContainers(root: string): Promise<LegacyContainer[]> {
       c.problem = `${dir}/config.json: ${(e as Error).message}`;
     }
     if (!c.problem && !(c.imageV1Id && isV1Id(c.imageV1Id))) c.problem = `${dir}/config.json: "Image" is not a v1 image id`;
-    c.hostConfig = await fsp.readFile(`${dir}/hostconfig.json`).catch(() => undefined);
+    c.hostConfigFile = `${dir}/hostconfig.json`;
+    c.hostConfig = await fsp.readFile(c.hostConfigFile).catch(() => undefined);
+    // A pass rebuilt its links: the legacy daemon's own hostconfig.json is the one kept beside it.
+    const mine = ours?.get(id)?.hostConfig;
+    if (mine && c.hostConfig?.equals(mine)) {
+      c.hostConfigFile = `${dir}/hostconfig.json.pre-cas-migrate`;
+      c.hostConfig = await fsp.readFile(c.hostConfigFile).catch(() => undefined);
+    }
   }
   return out;
 }

@@ -1,9 +1,16 @@
-// Is a Docker daemon using this root? Migrating under a live daemon races with it.
+// Is a Docker daemon using this root, and which one? A legacy daemon — the one that uses the
+// source layout — may keep running during a provisional pass (it never reads image/overlay2/ or
+// overlay2/); a current daemon on overlay2 reads the new layout, so it stops the migration.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Docker daemons (legacy `docker daemon`/`docker -d`, or dockerd) whose data root is `root`. */
-export function daemonsUsing(root: string): number[] {
-  const out: number[] = [];
+interface DaemonProcess {
+  pid: number;
+  argv: string[];
+  legacyCli: boolean;
+}
+
+function daemonsOn(root: string): DaemonProcess[] {
+  const out: DaemonProcess[] = [];
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     let argv: string[];
     try {
@@ -12,8 +19,8 @@ export function daemonsUsing(root: string): number[] {
       continue;
     }
     const exe = (argv[0] ?? '').split('/').pop();
-    const isDaemon = exe === 'dockerd' || (exe === 'docker' && (argv.includes('daemon') || argv.includes('-d') || argv.includes('--daemon')));
-    if (!isDaemon || Number(pid) === process.pid) continue;
+    const legacyCli = exe === 'docker' && (argv.includes('daemon') || argv.includes('-d') || argv.includes('--daemon'));
+    if ((exe !== 'dockerd' && !legacyCli) || Number(pid) === process.pid) continue;
     let dataRoot = '/var/lib/docker';
     argv.forEach((a, i) => {
       for (const f of ['-g', '--graph', '--data-root']) {
@@ -21,7 +28,42 @@ export function daemonsUsing(root: string): number[] {
         else if (a.startsWith(f + '=')) dataRoot = a.slice(f.length + 1);
       }
     });
-    if (dataRoot.replace(/\/+$/, '') === root.replace(/\/+$/, '')) out.push(Number(pid));
+    if (dataRoot.replace(/\/+$/, '') === root.replace(/\/+$/, '')) out.push({ pid: Number(pid), argv, legacyCli });
   }
   return out;
+}
+
+/** Docker daemons (legacy `docker daemon`/`docker -d`, or dockerd) whose data root is `root`. */
+export function daemonsUsing(root: string): number[] {
+  return daemonsOn(root).map((d) => d.pid);
+}
+
+/** The storage driver a dockerd was told to use (flags, else /etc/docker/daemon.json), if any. */
+function storageDriverOf(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '-s' || a === '--storage-driver') && argv[i + 1]) return argv[i + 1];
+    if (a.startsWith('--storage-driver=')) return a.slice('--storage-driver='.length);
+  }
+  try {
+    const d = (JSON.parse(readFileSync('/etc/docker/daemon.json', 'utf8')) as Record<string, unknown>)['storage-driver'];
+    return typeof d === 'string' ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `legacy`: daemons that use the source layout — `docker daemon`/`docker -d` of Docker 1.x on a
+ * pre-1.10 root, or, on a CAS-era root of driver `casDriver`, a dockerd on that driver (told so,
+ * or choosing by itself, which picks the root's prior driver). `current`: every other daemon,
+ * including any dockerd on a pre-1.10 root (a 1.10–18.09 dockerd would migrate it in place).
+ */
+export function classifyDaemons(root: string, casDriver: string | undefined): { legacy: number[]; current: number[] } {
+  const legacy: number[] = [], current: number[] = [];
+  for (const d of daemonsOn(root)) {
+    const isLegacy = casDriver ? !d.legacyCli && (storageDriverOf(d.argv) ?? casDriver) === casDriver : d.legacyCli;
+    (isLegacy ? legacy : current).push(d.pid);
+  }
+  return { legacy, current };
 }

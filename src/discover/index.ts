@@ -10,6 +10,8 @@ import { RootError, type Finding, type LegacyRoot, type V1Id } from './records.j
 export interface DiscoverOptions {
   /** Tags that cannot be carried over are dropped with a warning instead of stopping the run. */
   allowTagLoss?: boolean;
+  /** A sync: the config files the last pass published per container (its originals are read instead). */
+  ours?: Map<string, { config?: Buffer; hostConfig?: Buffer }>;
 }
 
 export async function discover(root: string, wantedDriver?: string, opts: DiscoverOptions = {}): Promise<{ legacy: LegacyRoot; driver: LegacyDriver }> {
@@ -29,7 +31,7 @@ export async function discover(root: string, wantedDriver?: string, opts: Discov
   }
   const inGraph = (id: string) => layers.has(id as V1Id) || broken.has(id);
   const { tags, file: tagsFile, dropped: droppedTags } = await readTags(root, driver.name, inGraph, opts.allowTagLoss ?? false, findings);
-  const containers = await readContainers(root);
+  const containers = await readContainers(root, opts.ours);
   const linkGraph = containers.length ? await readLinkGraph(root) : undefined;
   return { legacy: { root, driver: driver.name, layers, broken, findings, tags, tagsFile, droppedTags, containers, linkGraph }, driver };
 }

@@ -20,8 +20,15 @@ export function table(rows: string[][]): string {
 
 export function renderText(r: MigrationReport): string {
   const out: string[] = [];
-  if (r.alreadyMigrated) out.push(`Already migrated: ${r.target}/.cas-migrate.json records a finished migration of ${r.root}; nothing was done (--force redoes it). Its report:`, '');
   if (r.resumed) out.push('Resumed an interrupted migration (from the journal) and finished it. Its report:', '');
+  if (r.upToDate) out.push(`Up to date: ${r.root} has not changed since the last pass; nothing was written.`, '');
+  else if (r.sync) {
+    const s = r.sync;
+    out.push(`Synced with the last pass: layers ${s.layersAdded} added, ${s.layersRemoved} removed, ${s.layersRewritten} rewritten, ${s.layersKept} kept (not read); ` +
+      `containers ${s.containersAdded} added, ${s.containersRemoved} removed, ${s.containersRewritten} rewritten; ` +
+      `references ${s.refsAdded.length ? `added ${s.refsAdded.join(', ')}` : 'none added'}${s.refsRemoved.length ? `, removed ${s.refsRemoved.join(', ')}` : ''}.`, '');
+  }
+  if (r.provisional) out.push(`PROVISIONAL: a legacy Docker daemon (pid ${r.provisional.daemonPid}) was running; ${r.provisional.deferred.length ? `running containers left for the final pass: ${r.provisional.deferred.join(', ')}; ` : ''}run cas-migrate again after it stops (that pass takes seconds).`, '');
   const rows = [['V1 ID', 'DIFFID', 'SIZE', 'PATH', 'SECONDS', 'MB/S', 'NOTE']];
   for (const l of r.layers) {
     const mbs = l.seconds > 0 ? (l.bytes / 1e6 / l.seconds).toFixed(1) : '-';

@@ -38,6 +38,8 @@ export interface ContainerRow {
   links: string[];
   /** Why it was not migrated. */
   skipped?: string;
+  /** Not migrated by this (online) pass, and why: the final pass does it. */
+  deferred?: string;
 }
 
 export type { Finding } from '../discover/records.js';
@@ -52,6 +54,12 @@ export interface MigrationReport {
   dryRun: false;
   /** A rerun on a finished root: nothing was done, this is the recorded report. */
   alreadyMigrated?: boolean;
+  /** A sync found nothing changed since the last pass: nothing was written. */
+  upToDate?: boolean;
+  /** What this pass changed against the last one (a rerun is a sync). */
+  sync?: SyncSummary;
+  /** A legacy daemon ran on the root during the pass: the result is provisional. */
+  provisional?: { daemonPid: number; deferred: string[] };
   /** This run finished an interrupted one (from the journal). */
   resumed?: boolean;
   /** Layers whose checksum an interrupted run had already made (checkpoints), reused after a cheap check. */
@@ -75,3 +83,17 @@ export type ProgressEvent =
   | { kind: 'bytes'; bytes: number }
   | { kind: 'layer-checksummed'; v1Id: string; diffId: string; path: 'A' | 'B'; seconds: number }
   | { kind: 'warning'; finding: Finding };
+
+export interface SyncSummary {
+  layersAdded: number;
+  layersRemoved: number;
+  /** Recorded before, but their inputs changed: read and written again. */
+  layersRewritten: number;
+  /** Unchanged since the last pass: not read. */
+  layersKept: number;
+  containersAdded: number;
+  containersRemoved: number;
+  containersRewritten: number;
+  refsAdded: string[];
+  refsRemoved: string[];
+}

@@ -22,11 +22,13 @@ import { linkIdFor, lowersOf } from '../write/overlay2.js';
 import { writeContainers, type ContainerPlan } from '../write/containers.js';
 import type { ContainerRow, ImageRow, LayerRow, MigrationReport } from '../report/types.js';
 import { nativeSummary } from '../lib/native/native.js';
-import { nextSteps } from './graph.js';
+import { nextSteps, parentsOf } from './graph.js';
+import { fileStamp, treeStamp } from '../write/sync.js';
+import type { LayerDigest } from '../checksum/types.js';
 import { now, type OpenedSource, type SourceContext } from './source.js';
 
 export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
-  const { root, target, opts, emit, warn, findings, t0 } = ctx;
+  const { root, target, opts, emit, warn, findings, t0, prior } = ctx;
   const driverName = (await casStoreOf(root, opts.driver))!;
   const driver = driverFor(driverName, root);
   const store = await readCasStore(root, driver, opts.allowTagLoss ?? false);
@@ -35,7 +37,7 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
   for (const f of store.findings) warn(f);
   if (existsSync(`${root}/graph`))
     warn({ file: `${root}/graph`, message: `left over from the in-place migration of Docker 1.10: not read (image/${driverName}/ holds this root's images since)` });
-  const containers = await readCasContainers(store, driver);
+  const containers = await readCasContainers(store, driver, ctx.ours);
   const tDiscover = now();
   let diffs: DiffWriter | undefined;
 
@@ -43,7 +45,14 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
     // Cache ids are kept: a layer's overlay2 dir is named as its source dir, and every diff dir
     // can be written from the start, since the tar-split each needs is already stored.
     diffs = new DiffWriter(staging, driver, (cacheId) => cacheId);
-    for (const l of store.layers) diffs.add(l.cacheId, l.tarSplit);
+    // A sync keeps every layer whose layerdb entry, tar-split and data dir are unchanged.
+    const stamps = new Map(store.layers.map((l) => [l.cacheId, fileStamp([l.dir, l.tarSplit, driver.fileRoot(l.cacheId)])]));
+    const known = new Map<string, LayerDigest>();
+    for (const l of store.layers) {
+      const r = prior?.layer(l.cacheId, stamps.get(l.cacheId)!, l.cacheId);
+      if (r) known.set(l.cacheId, r.digest);
+    }
+    for (const l of store.layers) if (!known.has(l.cacheId)) diffs.add(l.cacheId, l.tarSplit);
     emit({ kind: 'phase', phase: 'checksum' });
     emit({ kind: 'checksum-start', layers: store.layers.length });
     const byCache = new Map(store.layers.map((l) => [l.cacheId, l]));
@@ -57,6 +66,7 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
         onBytes: (_id, bytes) => emit({ kind: 'bytes', bytes }),
         onDone: (d) => emit({ kind: 'layer-checksummed', v1Id: d.v1Id, diffId: d.diffId, path: d.path, seconds: d.seconds }),
       },
+      known,
     );
     for (const d of digests.values()) {
       const l = byCache.get(d.v1Id)!;
@@ -76,7 +86,8 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
         lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
       });
     }
-    const mat = await writeLayers(staging, driver, diffs, [...owned.values()]);
+    const kept = new Set(known.keys());
+    const mat = await writeLayers(staging, driver, diffs, [...owned.values()], kept);
     // The image store as the source daemon left it: configs, parents, lastUpdated, distribution.
     for (const d of ['imagedb', 'distribution']) {
       if (!existsSync(`${store.dir}/${d}`)) continue;
@@ -100,13 +111,23 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
         warn({ file: c.problem.slice(0, at), message: `container ${c.name || c.id} skipped: ${c.problem.slice(at + 2)}` });
         continue;
       }
+      if (c.running && ctx.online) {
+        row.deferred = 'running: migrated by the pass after the legacy daemon stops';
+        continue;
+      }
       if (c.running) warn({ file: `${c.dir}/config.v2.json`, message: `container ${c.name} is marked running; dockerd will find it stopped` });
+      const dirs = c.initId ? [c.initId, c.mountId!] : [c.mountId!];
+      const stamp = treeStamp(dirs.map((d) => driver.containerSource(d).dir), [c.configFile]);
       plans.push({
+        stamp, keep: !!prior?.container(c.id, stamp),
         c: { id: c.id, name: c.name, dir: c.dir }, mountId: c.mountId!, initId: c.initId, imageTop: top!.cacheId, imageId: c.imageId!,
         topChainId: c.parent!, top: top!, config: c.config!, replacesConfig: true, links: [],
       });
     }
-    const { publish, pseudoLinksLost } = await writeContainers(staging, driver, plans, rows, warn);
+    const { publish: written, pseudoLinksLost } = await writeContainers(staging, driver, plans, rows, warn);
+    // The source daemon owns config.v2.json while it runs (it rewrites it, and would skip a
+    // container whose "Driver" is not its own): only a final pass publishes.
+    const publish = ctx.online ? [] : written;
     const tWrite = now();
     const layers: LayerRow[] = store.layers.map((l) => {
       const d = digests.get(l.cacheId)!;
@@ -126,7 +147,16 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
       },
       nextSteps: nextSteps(driverName, target, `image/${driverName}/, ${driverName}/`),
     };
-    return { report, publish };
+    const ownedList = [...owned.values()];
+    const containerDirs = (p: ContainerPlan) => (p.initId ? [p.initId, p.mountId] : [p.mountId]);
+    return {
+      report, publish, kept: new Set([...kept, ...written.filter((p) => p.keep).flatMap(containerDirs)]),
+      recorded: {
+        layers: ownedList.map((l) => ({ id: l.cacheId, cacheId: l.cacheId, chainId: l.chainId, stamp: stamps.get(l.cacheId)!, digest: l.digest })),
+        containers: written.map((p) => ({ id: p.c.id, dirs: containerDirs(p), stamp: p.stamp })),
+      },
+      parents: parentsOf(ownedList, written),
+    };
   };
   return { write, cancel: async () => diffs?.cancel() };
 }

@@ -13,14 +13,16 @@ import { writeLayout, type OwnedLayer } from '../write/layout.js';
 import { DiffWriter } from '../write/diffs.js';
 import { linkIdFor, lowersOf } from '../write/overlay2.js';
 import { planContainers } from '../configs/containers.js';
-import { writeContainers } from '../write/containers.js';
+import { writeContainers, type ContainerPlan } from '../write/containers.js';
+import { fileStamp } from '../write/sync.js';
+import type { LayerDigest } from '../checksum/types.js';
 import type { MigrationReport } from '../report/types.js';
 import { nativeSummary } from '../lib/native/native.js';
 import { now, type OpenedSource, type SourceContext } from './source.js';
 
 export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
-  const { root, target, opts, emit, warn, findings, t0 } = ctx;
-  const { legacy, driver } = await discover(root, opts.driver, { allowTagLoss: opts.allowTagLoss });
+  const { root, target, opts, emit, warn, findings, t0, prior } = ctx;
+  const { legacy, driver } = await discover(root, opts.driver, { allowTagLoss: opts.allowTagLoss, ours: ctx.ours });
   const thePlan = plan(legacy);
   const refused = firstError(legacy);
   if (refused) throw refused;
@@ -32,9 +34,19 @@ export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
     // cacheId = v1Id (docs/formats.md): known before any DiffID, so diff dirs can be written early.
     const cacheIdOf = (v1Id: string) => v1Id;
     diffs = new DiffWriter(staging, driver, cacheIdOf);
+    // A sync keeps every layer whose inputs are unchanged: not read, not written again.
+    const stamps = new Map(thePlan.order.map((l) => [l.v1Id as string, fileStamp([`${root}/graph/${l.v1Id}/json`, l.tarData, driver.fileRoot(l.v1Id)])]));
+    const known = new Map<string, LayerDigest>();
+    const kept = new Set<string>(); // layers whose overlay2 dir stays as the last pass wrote it
+    for (const l of thePlan.order) {
+      const r = prior?.layer(l.v1Id, stamps.get(l.v1Id)!, cacheIdOf(l.v1Id));
+      const d = r?.digest ?? prior?.checksum(l.v1Id, stamps.get(l.v1Id)!);
+      if (d) known.set(l.v1Id, d);
+      if (r) kept.add(r.cacheId);
+    }
     // aufs diff dirs need nothing from the checksums: linking them starts now, beside the workers'
     // start-up, instead of after each layer's checksum (docs/performance.md).
-    if (!driver.diffNeedsTarSplit) for (const l of thePlan.order) diffs.add(l.v1Id);
+    if (!driver.diffNeedsTarSplit) for (const l of thePlan.order) if (!known.has(l.v1Id)) diffs.add(l.v1Id);
     emit({ kind: 'phase', phase: 'checksum' });
     emit({ kind: 'checksum-start', layers: thePlan.order.length });
     const { digests, reused } = await checksumStage(
@@ -53,6 +65,7 @@ export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
             warn({ v1Id: d.v1Id, file: legacy.layers.get(d.v1Id as V1Id)!.tarData, message: `fell back to regenerating the tar (Path B): ${d.fallbackReason}` });
         },
       },
+      known,
     );
     const tChecksum = now();
     faultPoint('checksummed');
@@ -80,12 +93,13 @@ export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
         lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
       });
     }
-    const { plans: containerPlans, rows: containers } = await planContainers(legacy, driver, { mapping, chainOf, owned, images }, warn);
+    const { plans: containerPlans, rows: containers } = await planContainers(legacy, driver, { mapping, chainOf, owned, images }, warn, { online: ctx.online });
+    for (const p of containerPlans) p.keep = !!prior?.container(p.c.id, p.stamp);
     const tConfigs = now();
 
     emit({ kind: 'phase', phase: 'write' });
     const configBytes = new Map([...configs].map(([id, c]) => [id as string, c.bytes]));
-    const mat = await writeLayout(staging, driver, diffs, [...owned.values()], images, configBytes, refs.repositories, blobs);
+    const mat = await writeLayout(staging, driver, diffs, [...owned.values()], images, configBytes, refs.repositories, blobs, kept);
     const { publish, pseudoLinksLost } = await writeContainers(staging, driver, containerPlans, containers, warn);
     const tWrite = now();
     const report: MigrationReport = {
@@ -102,9 +116,33 @@ export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
       },
       nextSteps: nextSteps(legacy.driver, target, `graph/, ${legacy.driver}/, repositories-${legacy.driver}`),
     };
-    return { report, publish };
+    const ownedList = [...owned.values()];
+    return {
+      report, publish, kept: new Set([...kept, ...publish.filter((p) => p.keep).flatMap(containerDirs)]),
+      recorded: {
+        layers: ownedList.map((l) => ({ id: l.v1Id, cacheId: l.cacheId, chainId: l.chainId, stamp: stamps.get(l.v1Id)!, digest: l.digest })),
+        checksums: thePlan.order.filter((l) => ![...owned.values()].some((o) => o.v1Id === l.v1Id)).map((l) => ({ id: l.v1Id, stamp: stamps.get(l.v1Id)!, digest: digests.get(l.v1Id)! })),
+        containers: publish.map((p) => ({ id: p.c.id, dirs: containerDirs(p), stamp: p.stamp })),
+      },
+      parents: parentsOf(ownedList, publish),
+    };
   };
   return { write, cancel: async () => diffs?.cancel() };
+}
+
+const containerDirs = (p: ContainerPlan) => (p.initId ? [p.initId, p.mountId] : [p.mountId]);
+
+/** Each overlay2 dir's parent dir: image layers, and a container's init and writable layers. */
+export function parentsOf(owned: OwnedLayer[], publish: ContainerPlan[]): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>(owned.map((l) => [l.cacheId, l.parentCacheId]));
+  for (const p of publish) {
+    let parent = p.top.cacheId;
+    for (const d of containerDirs(p)) {
+      out.set(d, parent);
+      parent = d;
+    }
+  }
+  return out;
 }
 
 /** What the operator does after a migration of a root whose driver was `driver`. */

@@ -28,6 +28,10 @@ export interface ContainerPlan {
   config: Buffer;
   /** config.v2.json already exists (a CAS-era root): the original is kept as config.v2.json.pre-cas-migrate. */
   replacesConfig?: boolean;
+  /** The stamp of its layers and config files (write/sync.ts). */
+  stamp: string;
+  /** A sync found it unchanged: its overlay2 dirs stay, only its mount record is written. */
+  keep?: boolean;
   /** New hostconfig.json bytes when Links were rebuilt from linkgraph.db. */
   hostConfig?: Buffer;
   links: string[];
@@ -49,7 +53,7 @@ export async function writeContainerLayers(staging: Staging, driver: LegacyDrive
   let parent = { cacheId: p.top.cacheId, linkId: p.top.linkId, lowers: p.top.lowers };
   const layers = p.initId ? [p.initId, p.mountId] : [p.mountId];
   let legacyParent = p.imageTop;
-  for (const cacheId of layers) {
+  for (const cacheId of p.keep ? [] : layers) {
     const dir = `${staging.driverRoot}/${cacheId}`;
     await mkdirMode(dir, 0o710);
     const s = await driver.materialise(cacheId, `${dir}/diff`, 'copy', { parent: legacyParent });
@@ -107,11 +111,39 @@ export async function discardContainerLayers(staging: Staging, p: ContainerPlan)
   await fsp.rm(`${staging.imageRoot}/layerdb/mounts/${id}`, { recursive: true, force: true });
 }
 
-/** A hard link to the original, made once: a resumed publish must not link our own new file. */
-async function keepOriginal(file: string, backup: string): Promise<void> {
-  await fsp.link(file, backup).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-  });
+/**
+ * Keep the legacy daemon's `file` as a hard link `backup`. `mine`: contents a pass wrote (this
+ * one, or the last): a file with one of them is ours and the backup already holds the original;
+ * any other content is the legacy daemon's (it rewrote the file since), so the backup is renewed.
+ */
+async function keepOriginal(file: string, backup: string, mine: Buffer[]): Promise<void> {
+  const current = await fsp.readFile(file).catch(() => undefined);
+  const isOurs = current !== undefined && mine.some((m) => m.equals(current));
+  if (isOurs || current === undefined) return; // the backup (if any) already holds the original
+  await fsp.rm(backup, { force: true });
+  await fsp.link(file, backup);
+}
+
+/** Put the legacy daemon's file back where a pass had replaced it with one of `mine`; a stale backup goes. */
+async function restoreOriginal(file: string, backup: string, mine: Buffer[]): Promise<void> {
+  const current = await fsp.readFile(file).catch(() => undefined);
+  if (current !== undefined && mine.some((m) => m.equals(current))) await fsp.rename(backup, file).catch(() => undefined);
+  else await fsp.rm(backup, { force: true });
+}
+
+/**
+ * A container a previous pass published and this one does not (the legacy daemon removed it, or
+ * it is running now): its dir is given back as the legacy daemon left it.
+ */
+export async function unpublishContainer(root: string, target: string, rec: PublishRecord): Promise<void> {
+  if (target !== root) return fsp.rm(`${target}/containers/${rec.id}`, { recursive: true, force: true });
+  const st = await fsp.stat(rec.dir, { bigint: true }).catch(() => undefined);
+  if (!st) return; // removed with its dir
+  const config = Buffer.from(rec.config, 'base64');
+  if (rec.replacesConfig) await restoreOriginal(`${rec.dir}/config.v2.json`, `${rec.dir}/${CONFIG_BACKUP}`, [config]);
+  else if ((await fsp.readFile(`${rec.dir}/config.v2.json`).catch(() => undefined))?.equals(config)) await fsp.rm(`${rec.dir}/config.v2.json`);
+  if (rec.hostConfig) await restoreOriginal(`${rec.dir}/hostconfig.json`, `${rec.dir}/${HOSTCONFIG_BACKUP}`, [Buffer.from(rec.hostConfig, 'base64')]);
+  setTimes(rec.dir, st.atimeNs, st.mtimeNs);
 }
 
 async function atomicWrite(path: string, data: Buffer, mode: number): Promise<void> {
@@ -139,7 +171,7 @@ export function publishRecord(p: ContainerPlan): PublishRecord {
   };
 }
 
-export async function publishContainer(root: string, target: string, rec: PublishRecord): Promise<void> {
+export async function publishContainer(root: string, target: string, rec: PublishRecord, previous?: PublishRecord): Promise<void> {
   const p = { id: rec.id, config: Buffer.from(rec.config, 'base64'), hostConfig: rec.hostConfig ? Buffer.from(rec.hostConfig, 'base64') : undefined };
   let dir = rec.dir;
   if (target !== root) {
@@ -152,13 +184,14 @@ export async function publishContainer(root: string, target: string, rec: Publis
   }
   const st = await fsp.stat(dir, { bigint: true });
   const [atimeNs, mtimeNs] = rec.dirTimes ? rec.dirTimes.map(BigInt) as [bigint, bigint] : [st.atimeNs, st.mtimeNs];
+  const ours = (b?: string) => (b ? [Buffer.from(b, 'base64')] : []);
   // The source daemon's own config.v2.json (CAS-era roots) stays as a hard link for rollback.
-  if (rec.replacesConfig) await keepOriginal(`${dir}/config.v2.json`, `${dir}/${CONFIG_BACKUP}`);
+  if (rec.replacesConfig) await keepOriginal(`${dir}/config.v2.json`, `${dir}/${CONFIG_BACKUP}`, [p.config, ...ours(previous?.config)]);
   await atomicWrite(`${dir}/config.v2.json`, p.config, 0o600);
   if (p.hostConfig) {
-    await keepOriginal(`${dir}/hostconfig.json`, `${dir}/${HOSTCONFIG_BACKUP}`);
+    await keepOriginal(`${dir}/hostconfig.json`, `${dir}/${HOSTCONFIG_BACKUP}`, [p.hostConfig, ...ours(previous?.hostConfig)]);
     await atomicWrite(`${dir}/hostconfig.json`, p.hostConfig, 0o644);
-  }
+  } else if (previous?.hostConfig) await restoreOriginal(`${dir}/hostconfig.json`, `${dir}/${HOSTCONFIG_BACKUP}`, ours(previous.hostConfig));
   // Files were only added: keep the container dir's own times as the legacy daemon left them.
   setTimes(dir, atimeNs, mtimeNs);
 }

@@ -8,6 +8,7 @@
 //   done        the layout is visible and every container is published
 import { constants, promises as fsp } from 'node:fs';
 import { writeNew } from './files.js';
+import type { CommitPlan, Recorded } from './sync.js';
 
 export const JOURNAL_NAME = '.cas-migrate.json';
 
@@ -37,6 +38,21 @@ export interface Journal {
   report?: unknown;
   /** Where finalize moved the legacy data (a folder under the root). */
   finalizedTo?: string;
+  /**
+   * What the visible layout holds, layer by layer and container by container, with the stamps of
+   * their inputs (write/sync.ts). Present after a pass finished, and through a later pass until
+   * it finishes: that pass syncs against it.
+   */
+  recorded?: Recorded;
+  /** committing a sync: the steps that make it visible, and what is recorded once they are done. */
+  commit?: CommitPlan;
+  desired?: Recorded;
+  /** committing a sync: the containers the last pass had published (to unpublish or refresh). */
+  previousPublish?: PublishRecord[];
+  /** Image metadata `lastUpdated` files as the pass left them (hex → content): dockerd writes them on tag, pull and load. */
+  lastUpdated?: Record<string, string>;
+  /** The pass ran while a legacy daemon used the root: its result is provisional. */
+  provisional?: boolean;
 }
 
 export async function readJournal(target: string): Promise<Journal | undefined> {

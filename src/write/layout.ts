@@ -33,8 +33,9 @@ export async function writeLayout(
   configBytes: Map<string, Buffer>,
   repositories: Map<string, Map<string, ImageID>>,
   blobs: Map<DiffID, Digest[]>,
+  kept: Set<string> = new Set(),
 ) {
-  const total = await writeLayers(staging, driver, diffs, owned);
+  const total = await writeLayers(staging, driver, diffs, owned, kept);
   for (const img of images) await writeImage(staging.imageRoot, img.imageId as ImageID, configBytes.get(img.v1Id)!, img.parentImageId as ImageID | undefined);
   await writeDistribution(staging.imageRoot, blobs);
   await writeRepositories(staging.imageRoot, repositories);
@@ -42,11 +43,12 @@ export async function writeLayout(
 }
 
 /** Every owned layer's overlay2 dir and layerdb entry (and the stores' empty dirs). */
-export async function writeLayers(staging: Staging, driver: LegacyDriver, diffs: DiffWriter, owned: OwnedLayer[]) {
+export async function writeLayers(staging: Staging, driver: LegacyDriver, diffs: DiffWriter, owned: OwnedLayer[], kept: Set<string>) {
   const total = { files: 0, linked: 0, cloned: 0, copied: 0, whiteouts: 0, opaqueDirs: 0, droppedMeta: [] as Array<{ v1Id: string; file: string }> };
   // Most diff dirs were written during the checksum stage (diffs.ts); take() waits for them.
   await diffs.dropAllBut(new Set(owned.map((l) => l.v1Id)));
   for (const l of owned) {
+    if (kept.has(l.cacheId)) continue; // a sync's unchanged layer: its dir stays where it is
     const s = await diffs.take(l.v1Id, l.digest.tarSplit);
     total.files += s.files;
     total.linked += s.linked;
@@ -58,10 +60,12 @@ export async function writeLayers(staging: Staging, driver: LegacyDriver, diffs:
   }
   await createStores(staging.imageRoot);
   for (const l of owned) {
-    await finishLayerDir(staging.driverRoot, { cacheId: l.cacheId, linkId: l.linkId, parentCacheId: l.parentCacheId }, l.lowers);
+    if (!kept.has(l.cacheId))
+      await finishLayerDir(staging.driverRoot, { cacheId: l.cacheId, linkId: l.linkId, parentCacheId: l.parentCacheId }, l.lowers);
     await writeLayer(staging.imageRoot, {
       chainId: l.chainId, diffId: l.digest.diffId as DiffID, size: l.digest.size, cacheId: l.cacheId, parent: l.parentChainId,
-      tarSplit: l.digest.tarSplit, ownTarSplit: l.digest.path === 'B',
+      // a kept layer's regenerated tar-split is the visible layout's own: copied, never moved
+      tarSplit: l.digest.tarSplit, ownTarSplit: l.digest.path === 'B' && !kept.has(l.cacheId),
     });
   }
   return total;

@@ -50,7 +50,8 @@ export async function finishLayerDir(driverRoot: string, l: Overlay2Layer, lower
     await writeNew(`${dir}/lower`, lowers.join(':'), 0o644);
     await mkdirMode(`${dir}/work`, 0o700);
   }
+  // A parent kept from the last pass is not in this staging dir: the sync commit marks it.
   if (l.parentCacheId) await writeNew(`${driverRoot}/${l.parentCacheId}/committed`, '', 0o600).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
+    if (e.code !== 'EEXIST' && e.code !== 'ENOENT') throw e;
   });
 }

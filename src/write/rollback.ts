@@ -7,6 +7,7 @@ import { setTimes } from '../lib/fs/times.js';
 import type { MigrationReport } from '../report/types.js';
 import { CONFIG_BACKUP, HOSTCONFIG_BACKUP } from './containers.js';
 import { JOURNAL_NAME, readJournal, type Journal } from './journal.js';
+import type { Recorded } from './sync.js';
 import { STAGING_NAME } from './staging.js';
 
 const list = (p: string) => fsp.readdir(p).catch(() => [] as string[]);
@@ -23,20 +24,51 @@ export async function changesSince(j: Journal): Promise<string[]> {
   };
   compare('layers', await list(`${img}/layerdb/sha256`), new Set(report.layers.filter((l) => l.cacheId).map((l) => l.chainId.slice(7))));
   compare('images', await list(`${img}/imagedb/content/sha256`), new Set(report.images.map((i) => i.imageId.slice(7))));
-  compare('container mounts', await list(`${img}/layerdb/mounts`), new Set(j.publish.map((p) => p.id)));
-  for (const m of await list(`${img}/imagedb/metadata/sha256`)) if (await fsp.access(`${img}/imagedb/metadata/sha256/${m}/lastUpdated`).then(() => true, () => false)) {
-    changes.push('image metadata updated (tag, pull or load)');
-    break;
-  }
+  const mounts = (report.containers ?? []).filter((c) => !c.skipped && !c.deferred).map((c) => c.id);
+  compare('container mounts', await list(`${img}/layerdb/mounts`), new Set(mounts));
+  const recorded = j.lastUpdated ?? {};
+  const now = await lastUpdatedOf(j.target);
+  if (Object.entries(now).some(([k, v]) => recorded[k] !== v)) changes.push('image metadata updated (tag, pull or load)');
   for (const p of j.publish) {
     const dir = j.target === j.root ? p.dir : `${j.target}/containers/${p.id}`;
-    const now = await fsp.readFile(`${dir}/config.v2.json`).catch(() => undefined);
-    if (!now || !now.equals(Buffer.from(p.config, 'base64'))) {
-      changes.push(`container ${p.id.slice(0, 12)} was loaded by a dockerd (config.v2.json rewritten)`);
-      break;
-    }
+    const current = await fsp.readFile(`${dir}/config.v2.json`).catch(() => undefined);
+    // Gone with its dir, or never published: the legacy daemon removed the container — a change
+    // for a sync to follow, not a dockerd's doing.
+    if (!current || current.equals(Buffer.from(p.config, 'base64'))) continue;
+    // A CAS-era daemon rewrites its own config.v2.json ("Driver" its driver): also one to follow.
+    if (p.replacesConfig && driverOf(current) !== 'overlay2') continue;
+    changes.push(`container ${p.id.slice(0, 12)} was loaded by a dockerd (config.v2.json rewritten)`);
+    break;
   }
   return changes;
+}
+
+const driverOf = (json: Buffer): unknown => {
+  try {
+    return (JSON.parse(json.toString('utf8')) as { Driver?: unknown }).Driver;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The imagedb's lastUpdated files (image hex → content): dockerd writes one on tag, pull and load. */
+export async function lastUpdatedOf(target: string): Promise<Record<string, string>> {
+  const meta = `${target}/image/overlay2/imagedb/metadata/sha256`;
+  const out: Record<string, string> = {};
+  for (const m of await list(meta)) {
+    const v = await fsp.readFile(`${meta}/${m}/lastUpdated`, 'utf8').catch(() => undefined);
+    if (v !== undefined) out[m] = v;
+  }
+  return out;
+}
+
+/** A journal of an older version without a record: every layer counts as changed (it is read again). */
+export function recordedFromReport(j: Journal): Recorded {
+  const report = j.report as MigrationReport | undefined;
+  return {
+    layers: (report?.layers ?? []).filter((l) => l.cacheId).map((l) => ({ id: l.v1Id, cacheId: l.cacheId!, chainId: l.chainId, stamp: '', digest: { v1Id: l.v1Id, diffId: l.diffId, size: l.size, path: l.path, tarSplit: '', bytes: l.bytes, seconds: l.seconds } })),
+    containers: j.publish.map((p) => ({ id: p.id, dirs: [`${p.id}-init`, p.id], stamp: '' })),
+  };
 }
 
 export async function rollback(rootIn: string, targetIn?: string): Promise<{ removed: string[] }> {

@@ -98,14 +98,14 @@ test('a kill after the checksum phase: the rerun reuses every layer checksum (ch
   assert.equal(describe(run), want);
 });
 
-test('a rerun on a finished root changes nothing and says it was already migrated; --force redoes it', () => {
+test('a rerun on an unchanged root changes nothing and says it is up to date; --force redoes it', () => {
   const before = describe(run);
   const r = runCli(['--root', run]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^Already migrated: /);
+  assert.match(r.stdout, /^Up to date: /);
   assert.equal(describe(run), before);
   const f = runCli(['--root', run, '-q', '--force']);
   assert.equal(f.status, 0, f.stderr);
-  assert.doesNotMatch(f.stdout, /Already migrated/);
+  assert.doesNotMatch(f.stdout, /Up to date/);
   assert.equal(describe(run), before);
 });

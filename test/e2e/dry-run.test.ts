@@ -167,7 +167,7 @@ test('a daemon using the root stops the migration and fails the audit, unless th
     await new Promise((r) => setTimeout(r, 300));
     const m = runCli(['--root', b.root]);
     assert.equal(m.status, 1);
-    assert.match(m.stderr, new RegExp(`error: ${b.root}: a Docker daemon \\(pid ${fake.pid}\\) is using this root`));
+    assert.match(m.stderr, new RegExp(`error: ${b.root}: a current Docker daemon \\(pid ${fake.pid}\\) is using this root`));
     assert.ok(!existsSync(join(b.root, 'image')));
     const a = dryRun(b.root);
     assert.equal(a.status, 1);

@@ -149,11 +149,12 @@ export async function addLegacyContainers(
   }
   // linkgraph.db as the legacy daemon's graphdb package created it, written by SQLite itself.
   const sql = [
-    'CREATE TABLE entity (id text NOT NULL PRIMARY KEY);',
-    'CREATE TABLE edge (entity_id text NOT NULL, parent_id text NULL, name text NOT NULL, CONSTRAINT "parent_fk" FOREIGN KEY ("parent_id") REFERENCES "entity" ("id"), CONSTRAINT "entity_fk" FOREIGN KEY ("entity_id") REFERENCES "entity" ("id"));',
-    'CREATE UNIQUE INDEX "name_parent_ix" ON "edge" (parent_id, name);',
-    `INSERT INTO entity (id) VALUES ('0');`,
-    `INSERT INTO edge (entity_id, name) VALUES ('0', '/');`,
+    // IF NOT EXISTS / OR IGNORE: a later call adds containers to the same root, as a daemon did.
+    'CREATE TABLE IF NOT EXISTS entity (id text NOT NULL PRIMARY KEY);',
+    'CREATE TABLE IF NOT EXISTS edge (entity_id text NOT NULL, parent_id text NULL, name text NOT NULL, CONSTRAINT "parent_fk" FOREIGN KEY ("parent_id") REFERENCES "entity" ("id"), CONSTRAINT "entity_fk" FOREIGN KEY ("entity_id") REFERENCES "entity" ("id"));',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "name_parent_ix" ON "edge" (parent_id, name);',
+    `INSERT OR IGNORE INTO entity (id) VALUES ('0');`,
+    `INSERT OR IGNORE INTO edge (entity_id, name) VALUES ('0', '/');`,
     ...specs.flatMap((s) => [`INSERT INTO entity (id) VALUES ('${containerIdFor(s.name)}');`, `INSERT INTO edge (entity_id, parent_id, name) VALUES ('${containerIdFor(s.name)}', '0', '${s.name}');`]),
     ...links.map((l) => `INSERT INTO edge (entity_id, parent_id, name) VALUES ('${containerIdFor(l.child)}', '${containerIdFor(l.parent)}', '${l.alias}');`),
   ].join('\n');

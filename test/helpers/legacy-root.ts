@@ -100,6 +100,62 @@ function v1Json(spec: LayerSpec, id: string, parentId: string | undefined, size:
   return JSON.stringify(doc);
 }
 
+export interface RootBuild {
+  root: string;
+  scratch: string;
+  driver: LegacyDriverName;
+  ids: Map<string, string>;
+  tars: Map<string, string>;
+  specs: Map<string, LayerSpec>;
+  reuseTars?: Map<string, string>;
+}
+
+/** One layer as the legacy daemon left it after a pull or a build (used again for a later "pull"). */
+export function addLayer(b: RootBuild, l: LayerSpec): void {
+  const { root, scratch, driver, ids, tars, specs, reuseTars } = b;
+  const chain = (name: string | undefined): string[] => (name ? [ids.get(name)!, ...chain(specs.get(name)!.parent)] : []);
+  const id = v1IdFor(l.name);
+  ids.set(l.name, id);
+  specs.set(l.name, l);
+  let tar = reuseTars?.get(l.name);
+  if (!tar) {
+    const tree = join(scratch, 'trees', l.name);
+    buildTree(tree, l.ops);
+    tar = join(scratch, `${l.name}.tar`);
+    archive(tree, tar, l.writer);
+  }
+  tars.set(l.name, tar);
+  const diff = layerPath(root, driver, id);
+  if (driver !== 'aufs') {
+    newLayerTree(driver, diff, l.parent ? layerPath(root, driver, ids.get(l.parent)!) : undefined);
+    applyLayer(tar, diff);
+  } else extractAufs(tar, diff);
+  if (driver === 'aufs' && l.aufsMeta) {
+    writeFileSync(join(diff, '.wh..wh.aufs'), '');
+    chmodSync(join(diff, '.wh..wh.aufs'), 0);
+    mkdirSync(join(diff, '.wh..wh.plnk'), { mode: 0o700 });
+    mkdirSync(join(diff, '.wh..wh.orph'), { mode: 0o700 });
+  }
+  // Sub-microsecond times, as real hosts' extracted trees have: a migration that rounds them shows.
+  retimeNs(diff);
+  if (driver === 'aufs') {
+    mkdirSync(join(root, 'aufs/mnt', id));
+    writeFileSync(join(root, 'aufs/layers', id), chain(l.parent).map((p) => p + '\n').join(''));
+  }
+  const g = join(root, 'graph', id);
+  mkdirSync(g, { mode: 0o700 });
+  const parentId = l.parent ? ids.get(l.parent) : undefined;
+  const size = Number(execFileSync('du', ['-sb', '--apparent-size', diff]).toString().split('\t')[0]);
+  writeFileSync(join(g, 'json'), v1Json(l, id, parentId, size), { mode: 0o600 });
+  writeFileSync(join(g, 'layersize'), String(size), { mode: 0o600 });
+  if (l.checksum) writeFileSync(join(g, 'checksum'), l.checksum, { mode: 0o600 });
+  if (l.parentFile && parentId) writeFileSync(join(g, 'parent'), parentId, { mode: 0o600 });
+  if ((l.tarData ?? 'go') === 'go') {
+    execFileSync('tar-split', ['disasm', '--no-stdout', '--output', join(g, 'tar-data.json.gz'), tar], { stdio: 'ignore' });
+    chmodSync(join(g, 'tar-data.json.gz'), 0o600);
+  }
+}
+
 export function buildLegacyAufsRoot(root: string, scratch: string, spec: RootSpec): BuiltRoot {
   return buildLegacyRoot(root, scratch, spec, 'aufs');
 }
@@ -116,49 +172,7 @@ export function buildLegacyRoot(root: string, scratch: string, spec: RootSpec, d
   const ids = new Map<string, string>(), tars = new Map<string, string>(), specs = new Map<string, LayerSpec>();
   for (const d of ['graph', 'containers', ...DRIVER_DIRS[driver]]) mkdirSync(join(root, d), { recursive: true });
   chmodSync(root, 0o700);
-  const chain = (name: string | undefined): string[] => (name ? [ids.get(name)!, ...chain(specs.get(name)!.parent)] : []);
-  for (const l of spec.layers) {
-    const id = v1IdFor(l.name);
-    ids.set(l.name, id);
-    specs.set(l.name, l);
-    let tar = reuseTars?.get(l.name);
-    if (!tar) {
-      const tree = join(scratch, 'trees', l.name);
-      buildTree(tree, l.ops);
-      tar = join(scratch, `${l.name}.tar`);
-      archive(tree, tar, l.writer);
-    }
-    tars.set(l.name, tar);
-    const diff = layerPath(root, driver, id);
-    if (driver !== 'aufs') {
-      newLayerTree(driver, diff, l.parent ? layerPath(root, driver, ids.get(l.parent)!) : undefined);
-      applyLayer(tar, diff);
-    } else extractAufs(tar, diff);
-    if (driver === 'aufs' && l.aufsMeta) {
-      writeFileSync(join(diff, '.wh..wh.aufs'), '');
-      chmodSync(join(diff, '.wh..wh.aufs'), 0);
-      mkdirSync(join(diff, '.wh..wh.plnk'), { mode: 0o700 });
-      mkdirSync(join(diff, '.wh..wh.orph'), { mode: 0o700 });
-    }
-    // Sub-microsecond times, as real hosts' extracted trees have: a migration that rounds them shows.
-    retimeNs(diff);
-    if (driver === 'aufs') {
-      mkdirSync(join(root, 'aufs/mnt', id));
-      writeFileSync(join(root, 'aufs/layers', id), chain(l.parent).map((p) => p + '\n').join(''));
-    }
-    const g = join(root, 'graph', id);
-    mkdirSync(g, { mode: 0o700 });
-    const parentId = l.parent ? ids.get(l.parent) : undefined;
-    const size = Number(execFileSync('du', ['-sb', '--apparent-size', diff]).toString().split('\t')[0]);
-    writeFileSync(join(g, 'json'), v1Json(l, id, parentId, size), { mode: 0o600 });
-    writeFileSync(join(g, 'layersize'), String(size), { mode: 0o600 });
-    if (l.checksum) writeFileSync(join(g, 'checksum'), l.checksum, { mode: 0o600 });
-    if (l.parentFile && parentId) writeFileSync(join(g, 'parent'), parentId, { mode: 0o600 });
-    if ((l.tarData ?? 'go') === 'go') {
-      execFileSync('tar-split', ['disasm', '--no-stdout', '--output', join(g, 'tar-data.json.gz'), tar], { stdio: 'ignore' });
-      chmodSync(join(g, 'tar-data.json.gz'), 0o600);
-    }
-  }
+  for (const l of spec.layers) addLayer({ root, scratch, driver, ids, tars, specs, reuseTars }, l);
   const repos: Record<string, Record<string, string>> = {};
   for (const [repo, refs] of Object.entries(spec.tags ?? {})) {
     repos[repo] = {};

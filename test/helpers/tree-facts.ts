@@ -67,10 +67,11 @@ export function treeFacts(dir: string | Record<string, string>, replaceRoot = ''
  * facts, hard-link groups included. mtimes count where they come from the data — everything in
  * a layer's diff/ and the legacy container dirs; the files cas-migrate writes itself (metadata,
  * link files, work dirs, config.v2.json) carry the time they were written. Nothing needs
- * normalising but the root's own path: cache ids, link ids and mount ids are derived, not random.
+ * normalising but the root's own path (`pathInContents`, where a copy's configs name the original's):
+ * cache ids, link ids and mount ids are derived, not random.
  */
-export function describeMigration(root: string): string {
-  const facts = treeFacts({ 'image/overlay2': `${root}/image/overlay2`, overlay2: `${root}/overlay2`, containers: `${root}/containers` }, root);
+export function describeMigration(root: string, pathInContents = root): string {
+  const facts = treeFacts({ 'image/overlay2': `${root}/image/overlay2`, overlay2: `${root}/overlay2`, containers: `${root}/containers` }, pathInContents);
   const lines: string[] = [];
   for (const [k, f] of [...facts].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const fromData = /^overlay2\/[^/]+\/diff(\/|$)/.test(k) || (/^containers\//.test(k) && !/\/(config\.v2\.json|hostconfig\.json)$/.test(k));
