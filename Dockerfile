@@ -33,6 +33,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: the only install script is our addon build, done in the build stage.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
+COPY deploy/final-pass.sh ./deploy/final-pass.sh
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/build/Release ./build/Release
 ENTRYPOINT ["node", "/opt/cas-migrate/bin/run.js"]

@@ -3,11 +3,11 @@
 // the verify, and the commit that makes it visible. A rerun is a sync (write/sync.ts): what the
 // root holds now minus what the last pass recorded is the work, so a first pass, a resumed pass
 // and a sync are the same computation.
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { RootError } from './discover/records.js';
 import { classifyDaemons } from './discover/daemons.js';
 import { createStaging, discardStaging, existingLayout, finishCommit, isEnvironmental, prepareCommit, refuseSymlinkedTarget } from './write/staging.js';
-import { faultPoint, JOURNAL_NAME, readJournal, writeJournal, type Journal, type PublishRecord } from './write/journal.js';
+import { faultPoint, faultRemove, JOURNAL_NAME, readJournal, writeJournal, type Journal, type PublishRecord } from './write/journal.js';
 import { verifyLayout } from './verify/layout.js';
 import { changesSince, lastUpdatedOf, recordedFromReport } from './write/rollback.js';
 import { publishContainer, publishRecord, unpublishContainer } from './write/containers.js';
@@ -32,12 +32,27 @@ export interface MigrateOptions {
   onEvent?: (e: ProgressEvent) => void;
 }
 
-export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
+/** Starts of an online pass over after a layer vanished under it (an rmi), before it gives up. */
+const ONLINE_RESTARTS = 3;
+
+/**
+ * The file an error names, when it is gone: a layer removed (`docker rmi`) while a pass read it.
+ * Only then does an online pass start over; any other error stands.
+ */
+function vanishedFile(e: unknown): string | undefined {
+  const err = e as { file?: unknown; path?: unknown; code?: unknown };
+  const file = typeof err.file === 'string' ? err.file : typeof err.path === 'string' ? err.path : undefined;
+  if (!file) return undefined;
+  const path = file.replace(/ entry .*$/, '');
+  return existsSync(path) ? undefined : path;
+}
+
+export async function migrate(opts: MigrateOptions, restarts: Finding[] = []): Promise<MigrationReport> {
   const t0 = now();
   const emit = opts.onEvent ?? (() => {});
   const root = opts.root.replace(/\/+$/, '') || '/';
   const target = (opts.target ?? root).replace(/\/+$/, '') || '/';
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...restarts];
   const warn = (f: Omit<Finding, 'severity'>) => {
     const finding: Finding = { severity: 'warning', ...f };
     findings.push(finding);
@@ -78,6 +93,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
   const ours = new Map((journal?.publish ?? []).map((p) => [p.id, { config: Buffer.from(p.config, 'base64'), hostConfig: p.hostConfig ? Buffer.from(p.hostConfig, 'base64') : undefined }]));
   const ctx: SourceContext = { root, target, opts, emit, warn, findings, t0, prior, ours, online: online !== undefined };
   const source: OpenedSource = cas ? await openCasStore(ctx) : await openGraph(ctx);
+  faultRemove();
   if (!prior && (await existingLayout(target)) === 'data')
     throw new RootError(`${target}/image/overlay2`, 'the target already holds an overlay2 layout with layers or images; refusing to overwrite it');
   if (online !== undefined) warn({ file: root, message: `a legacy Docker daemon (pid ${online}) is running on this root: this pass is provisional; run cas-migrate again after it stops` });
@@ -115,7 +131,14 @@ export async function migrate(opts: MigrateOptions): Promise<MigrationReport> {
     faultPoint('committing');
   } catch (e) {
     await source.cancel();
-    await discardStaging(staging, isEnvironmental(e));
+    const gone = online !== undefined ? vanishedFile(e) : undefined;
+    await discardStaging(staging, isEnvironmental(e) || gone !== undefined);
+    if (gone && restarts.length < ONLINE_RESTARTS) {
+      // The legacy daemon removed what this pass was reading: start over without it.
+      const note: Finding = { severity: 'warning', file: gone, message: `removed by the legacy daemon during the pass (an rmi or rm): dropped; the pass started over` };
+      emit({ kind: 'warning', finding: note });
+      return migrate(opts, [...restarts, note]);
+    }
     throw e;
   }
   // From here on the journal can finish the job: a failure leaves it for the rerun.

@@ -4,7 +4,12 @@
 import { Worker } from 'node:worker_threads';
 import type { ChecksumJob, LayerDigest, PoolShared, WorkerMessage } from './types.js';
 
-export class ChecksumFailure extends Error {}
+/** A layer's checksum failed; `file`: the file at fault, as the worker named it. */
+export class ChecksumFailure extends Error {
+  constructor(message: string, readonly file?: string) {
+    super(message);
+  }
+}
 
 export interface PoolEvents {
   onBytes?: (v1Id: string, bytes: number) => void;
@@ -55,7 +60,7 @@ export async function runChecksums(
         if (failed) return;
         if (m.kind === 'progress') events.onBytes?.(m.v1Id, m.bytes);
         else if (m.kind === 'error') {
-          if (!events.onError) return stop(new ChecksumFailure(m.message));
+          if (!events.onError) return stop(new ChecksumFailure(m.message, m.file));
           failures++;
           events.onError(m.v1Id, m.message);
           feed(w, true);

@@ -25,6 +25,6 @@ parentPort!.on('message', async (job: ChecksumJob) => {
     post({ kind: 'done', result });
   } catch (e) {
     const le = e instanceof LayerError ? e : undefined;
-    post({ kind: 'error', v1Id: job.v1Id, message: (e as Error).message, escape: le?.escape ?? false });
+    post({ kind: 'error', v1Id: job.v1Id, message: (e as Error).message, file: le?.file, escape: le?.escape ?? false });
   }
 });

@@ -6,7 +6,7 @@
 //               output is deterministic, so the result is the same)
 //   committing  the renames into place have started; everything needed to finish is recorded
 //   done        the layout is visible and every container is published
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, rmSync } from 'node:fs';
 import { writeNew } from './files.js';
 import type { CommitPlan, Recorded } from './sync.js';
 
@@ -84,4 +84,15 @@ export async function writeJournal(j: Journal): Promise<void> {
  */
 export function faultPoint(point: 'checksummed' | 'committing' | 'between-renames' | 'publishing'): void {
   if (process.env.CAS_MIGRATE_FAULT === point) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * For the online-pass tests: CAS_MIGRATE_FAULT_RM=<path>[:<path>…] removes those paths once,
+ * between reading the root and reading its layers — what a legacy daemon's `rmi` does to a pass.
+ */
+export function faultRemove(): void {
+  const paths = process.env.CAS_MIGRATE_FAULT_RM;
+  if (!paths) return;
+  delete process.env.CAS_MIGRATE_FAULT_RM;
+  for (const p of paths.split(':')) rmSync(p, { recursive: true, force: true });
 }

@@ -3,12 +3,12 @@
 // by a second dockerd booted on the result.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSample } from '../../samples/build.js';
 import { addLegacyContainers } from '../helpers/legacy-containers.js';
-import { importBaseImage } from '../helpers/base-image.js';
+import { importBaseImage, importHostWithoutNode } from '../helpers/base-image.js';
 import { startDockerd, type Dockerd } from '../helpers/dockerd.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
@@ -60,4 +60,26 @@ test('docker run with the documented capabilities and -v ROOT:/var/lib/docker mi
   } finally {
     await d.stop();
   }
+});
+
+test('the runbook\'s host path: the image installs a self-contained copy, and the final pass runs from it where there is no Node', () => {
+  const root = join(work, 'host', 'docker');
+  const built = buildSample(root, join(work, 'scratch-host'));
+  const caps = ['--cap-drop', 'ALL', ...CAPS.flatMap((c) => ['--cap-add', c])];
+  // Days before the window: the image migrates the live root (no legacy daemon here to find) and installs itself.
+  builder.docker(['run', '--rm', ...caps, '-v', `${root}:/var/lib/docker`, 'cas-migrate:test', '--root', '/var/lib/docker', '-q']);
+  const hostOpt = join(work, 'host', 'opt');
+  mkdirSync(hostOpt, { recursive: true });
+  assert.match(builder.docker(['run', '--rm', '-v', `${hostOpt}:/host/opt`, 'cas-migrate:test', 'install', '--to', '/host/opt/cas-migrate']), /^Installed into \/host\/opt\/cas-migrate/);
+  // The legacy daemon pulled one more tag before it stopped.
+  const repos = JSON.parse(readFileSync(join(root, 'repositories-aufs'), 'utf8'));
+  repos.Repositories['late/tag'] = { v9: built.ids.get('base') };
+  writeFileSync(join(root, 'repositories-aufs'), JSON.stringify(repos));
+  // In the window, on a host without Node: the drop-in's final pass, then a check that it is done.
+  importHostWithoutNode(builder.sock);
+  assert.equal(builder.docker(['run', '--rm', 'host-without-node:test', 'sh', '-c', 'command -v node || echo none']), 'none\n');
+  const host = ['run', '--rm', ...caps, '-v', `${hostOpt}/cas-migrate:/opt/cas-migrate`, '-v', `${root}:/var/lib/docker`, 'host-without-node:test'];
+  builder.docker([...host, '/opt/cas-migrate/final-pass.sh', '/var/lib/docker']);
+  assert.ok(readFileSync(join(root, 'image/overlay2/repositories.json'), 'utf8').includes('late/tag:v9'), 'the final pass followed the new tag');
+  assert.match(builder.docker([...host, '/opt/cas-migrate/cas-migrate', '--root', '/var/lib/docker']), /^Up to date: /);
 });

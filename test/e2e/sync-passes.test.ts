@@ -8,7 +8,7 @@
 // containers and rebuilt links to the pass after the daemon stops.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSample } from '../../samples/build.js';
@@ -166,6 +166,30 @@ test('kill -9 during a sync pass, then a rerun, ends in the same tree as the uni
     assert.equal(describeMigration(S()), want, `after kill ${i}`);
   }
   assert.ok(interrupted >= 4, `only ${interrupted} of 8 kills landed during the sync`);
+});
+
+test('a layer that the legacy daemon removes while an online pass reads it is dropped with a note, and the pass starts over', async () => {
+  const root = join(work, 'rmi-online');
+  execFileSync('cp', ['-a', join(work, 'pristine'), root]);
+  // `docker rmi user/tool:extra` on Docker 1.9: the tag goes first, then the layer's dirs.
+  const r = repos(root);
+  delete r.Repositories['user/tool']!['extra'];
+  writeFileSync(join(root, 'repositories-aufs'), JSON.stringify(r));
+  const extra = built.ids.get('tool-extra')!;
+  const daemon = spawn('bash', ['-c', `exec -a docker "${process.execPath}" -e 'setTimeout(() => {}, 120000)' -- daemon -g ${root}`], { stdio: 'ignore' });
+  try {
+    await new Promise((res) => setTimeout(res, 300));
+    const out = spawnSync(process.execPath, [BIN, '--root', root, '--json'], { encoding: 'utf8', env: { ...process.env, CAS_MIGRATE_FAULT_RM: `${root}/graph/${extra}:${root}/aufs/diff/${extra}` } });
+    assert.equal(out.status, 5, out.stderr);
+    assert.match(out.stderr, new RegExp(`warning: ${root}/(graph|aufs/diff)/${extra}.*: removed by the legacy daemon during the pass .*: dropped; the pass started over`));
+    const report = json({ stdout: out.stdout, stderr: out.stderr, status: out.status ?? -1 });
+    assert.ok(!report.layers.some((l) => l.v1Id === extra));
+    assert.ok(!existsSync(join(root, 'overlay2', extra)), 'no half-written layer');
+    assert.equal(runCli(['verify', '--root', root, '-q']).status, 0);
+  } finally {
+    daemon.kill();
+    await new Promise((res) => daemon.on('exit', res));
+  }
 });
 
 test('an online pass beside a running legacy daemon is provisional: running containers and rebuilt links wait; the final pass finishes them', async () => {

@@ -34,3 +34,11 @@ export function importBaseImage(sock: string): void {
     env: { ...process.env, DOCKER_HOST: `unix://${sock}` }, stdio: 'ignore', timeout: 300_000,
   });
 }
+
+/** The same Debian bookworm without Node and npm, as `host-without-node:test`: a host where only the final pass's self-contained copy can run. */
+export function importHostWithoutNode(sock: string): void {
+  const rootfs = bookwormNodeRootfs();
+  execFileSync('bash', ['-c', `tar --exclude=./.complete --exclude=./proc/* --exclude=./sys/* --exclude=./usr/local/bin/node --exclude=./usr/local/bin/npm --exclude=./usr/local/bin/npx --exclude=./usr/local/lib/node_modules --exclude=./usr/local/include/node -C "$1" -c . | /usr/bin/docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - host-without-node:test`, 'x', rootfs], {
+    env: { ...process.env, DOCKER_HOST: `unix://${sock}` }, stdio: 'ignore', timeout: 300_000,
+  });
+}

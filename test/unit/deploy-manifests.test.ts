@@ -35,3 +35,23 @@ test('the migration DaemonSet is gated by the cas-migrate/migrate=true node labe
   assert.doesNotMatch(c.args.join(' '), /--dry-run/);
   assert.equal(s.volumes[0]!.hostPath.path, '/var/lib/docker');
 });
+
+test('the pre-migration DaemonSet runs provisional passes on every node beside the live daemon and installs the host copy', () => {
+  const s = daemonSet('daemonset-premigrate.yaml');
+  assert.equal(s.nodeSelector, undefined, 'every node');
+  assert.equal(s.hostPID, true, 'it must see the legacy daemon to tell it from a current one');
+  const c = s.containers[0]!;
+  const args = c.args.join(' ');
+  assert.match(args, /install --to \/host\/opt\/cas-migrate/);
+  assert.match(args, /while true; do node \/opt\/cas-migrate\/bin\/run.js --root \/var\/lib\/docker --json/);
+  assert.doesNotMatch(args, /--dry-run/);
+  assert.equal(c.securityContext.privileged, true);
+  assert.deepEqual(s.volumes.map((v) => v.hostPath.path).sort(), ['/opt', '/var/lib/docker']);
+});
+
+test('the systemd drop-in runs the final pass before dockerd, and dockerd starts only when it succeeded', () => {
+  const conf = readFileSync(fileURLToPath(new URL('../../../deploy/docker.service.d/cas-migrate.conf', import.meta.url)), 'utf8');
+  assert.match(conf, /^\[Service\]\nExecStartPre=\/opt\/cas-migrate\/final-pass\.sh \/var\/lib\/docker$/m);
+  const script = readFileSync(fileURLToPath(new URL('../../../deploy/final-pass.sh', import.meta.url)), 'utf8');
+  assert.match(script, /\[ "\$rc" -eq 0 \] \|\| \[ "\$rc" -eq 3 \]\n$/);
+});
