@@ -27,7 +27,7 @@ async function measured<T>(f: () => Promise<T>): Promise<T> {
 }
 
 let bytes = 0;
-let extra: { timings?: Record<string, number>; extraDiskBytes?: number } = {};
+let extra: { timings?: Record<string, number>; extraDiskBytes?: number; layers?: number; reusedLayers?: number; upToDate?: boolean } = {};
 if (kind === 'checksum') {
   const scratch = mkdtempSync(join(root, '..', 'pathb-'));
   const ids = only ? [only] : readdirSync(join(root, 'graph'));
@@ -49,6 +49,6 @@ if (kind === 'checksum') {
 } else {
   const report = await measured(() => migrate({ root, target, workers }));
   bytes = report.totals.bytes;
-  extra = { timings: report.timings, extraDiskBytes: await extraDiskBytes([join(root, 'aufs'), join(root, 'graph')], [join(target, 'overlay2'), join(target, 'image', 'overlay2')]) };
+  extra = { timings: report.timings, layers: report.layers.length, reusedLayers: report.reusedLayers ?? 0, upToDate: report.upToDate ?? false, extraDiskBytes: await extraDiskBytes([join(root, 'aufs'), join(root, 'graph')], [join(target, 'overlay2'), join(target, 'image', 'overlay2')]) };
 }
 process.stdout.write(JSON.stringify({ ...extra, seconds, cpuSeconds, bytes, maxRssMiB }) + '\n');

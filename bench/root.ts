@@ -83,6 +83,23 @@ function writeData(p: string, size: number, rng: Rng, chunk: Buffer): void {
   closeSync(fd);
 }
 
+/** One layer as a legacy daemon leaves a pull: files in aufs/diff/<id>, graph/<id>/{json,tar-data.json.gz,layersize}. */
+export function addBenchLayer(root: string, id: string, sizes: number[], parent: string | undefined, rng = new Rng(7)): void {
+  const chunk = Buffer.alloc(1 << 20);
+  const diff = join(root, 'aufs/diff', id);
+  mkdirSync(diff, { recursive: true });
+  sizes.forEach((size, i) => {
+    const p = join(diff, `d${Math.floor(i / 500)}`, `f${i}`);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeData(p, size, rng, chunk);
+  });
+  mkdirSync(join(root, 'graph', id));
+  const out = join(root, 'graph', id, 'tar-data.json.gz');
+  execFileSync('bash', ['-c', 'set -o pipefail; tar --numeric-owner -cf - -C "$1" . | tar-split disasm --no-stdout --output "$2" - >/dev/null 2>&1', 'x', diff, out]);
+  writeFileSync(join(root, 'graph', id, 'json'), JSON.stringify({ id, ...(parent ? { parent } : {}), created: '2015-11-01T00:00:00Z', docker_version: '1.9.1', container_config: { Cmd: ['bench'] } }));
+  writeFileSync(join(root, 'graph', id, 'layersize'), String(sizes.reduce((a, b) => a + b, 0)));
+}
+
 /**
  * A legacy aufs root whose layers hold files of the given sizes, in one chain, cached as
  * `cas-bench-<name>-seed<seed>-v2` under the OS temp dir. Layer files are written straight into
@@ -97,21 +114,10 @@ export function layeredRoot(name: string, spec: Array<{ name: string; sizes: num
   rmSync(dir, { recursive: true, force: true });
   for (const d of ['graph', 'aufs/diff', 'aufs/layers', 'aufs/mnt']) mkdirSync(join(root, d), { recursive: true });
   const rng = new Rng(seed);
-  const chunk = Buffer.alloc(1 << 20);
   let parent: string | undefined;
   for (const l of spec) {
     const id = layers.find((x) => x.name === l.name)!.v1Id;
-    const diff = join(root, 'aufs/diff', id);
-    l.sizes.forEach((size, i) => {
-      const p = join(diff, `d${Math.floor(i / 500)}`, `f${i}`);
-      mkdirSync(join(p, '..'), { recursive: true });
-      writeData(p, size, rng, chunk);
-    });
-    mkdirSync(join(root, 'graph', id));
-    const out = join(root, 'graph', id, 'tar-data.json.gz');
-    execFileSync('bash', ['-c', 'set -o pipefail; tar --numeric-owner -cf - -C "$1" . | tar-split disasm --no-stdout --output "$2" - >/dev/null 2>&1', 'x', diff, out]);
-    writeFileSync(join(root, 'graph', id, 'json'), JSON.stringify({ id, ...(parent ? { parent } : {}), created: '2015-11-01T00:00:00Z', docker_version: '1.9.1', container_config: { Cmd: ['bench'] } }));
-    writeFileSync(join(root, 'graph', id, 'layersize'), String(l.sizes.reduce((a, b) => a + b, 0)));
+    addBenchLayer(root, id, l.sizes, parent, rng);
     parent = id;
   }
   writeFileSync(join(root, 'repositories-aufs'), JSON.stringify({ Repositories: { bench: { latest: parent } } }));

@@ -13,6 +13,8 @@ import { nativeSummary } from '../src/lib/native/native.js';
 import { benchRoot, bigSpec, chainSpec, layeredRoot } from './root.js';
 import { metaRoot } from './meta-root.js';
 import { createFloor } from './creates.js';
+import { finalPass } from './sync.js';
+import { casMigrateProcess, goMigrator, haveGoMigrator } from './peers.js';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(`--${n}`);
@@ -119,6 +121,17 @@ async function main(): Promise<void> {
   const scaling = [1, ...(cores > 1 ? [cores] : [])].map((w) => ({ workers: w, ...(w === cores ? ours : median(() => phase('checksum', br.root, w))) }));
   const target = join(br.root, '..', 'migrated');
   const full = median(() => migrateInto(br.root, target));
+  // Whole processes on identical copies: the real Go v1.10-migrator (checksums only) beside a
+  // whole cas-migrate process (the full migration), the mix and its small-files layer alone.
+  const peers = haveGoMigrator() ? {
+    goMix: median(() => goMigrator(br.root)), casMix: median(() => casMigrateProcess(br.root)),
+    goSmall: median(() => goMigrator(br.root, smallId)), casSmall: median(() => casMigrateProcess(br.root, smallId)),
+  } : undefined;
+  process.stderr.write('bench: first pass, a pull, the final pass, an unchanged pass…\n');
+  const passes = median(() => {
+    const p = finalPass(br, (root, t) => phase('migrate', root, cores, t));
+    return { ...p, seconds: p.final.seconds };
+  });
   process.stderr.write('bench: preparing the metadata-heavy root (10 000 layers, 1 000 tags; cached)…\n');
   const meta = metaRoot();
   phase('audit', meta.root, cores); // warm: the root may have just been generated or evicted
@@ -168,6 +181,15 @@ async function main(): Promise<void> {
     workerScaling: scaling.map((s) => ({ workers: s.workers, seconds: s.seconds, MBs: mbps(tarBytes, s.seconds), coresBusy: s.cpuSeconds / s.seconds })),
     auditMetaRoot: { layers: meta.layers, tags: meta.tags, seconds: auditRun.seconds, maxRssMiB: auditRun.maxRssMiB },
     chain: { layers: chain.layers.length, seconds: chainRun.seconds, oneLayerSeconds: oneRun.seconds, msPerLayer: ((chainRun.seconds - oneRun.seconds) * 1000) / (chain.layers.length - 1), createFloorMsPerLayer: floorMs, maxRssMiB: chainRun.maxRssMiB },
+    goMigrator: peers ? {
+      mix: { goSeconds: peers.goMix.seconds, goMaxRssMiB: peers.goMix.maxRssMiB, casMigrateSeconds: peers.casMix.seconds, casMigrateMaxRssMiB: peers.casMix.maxRssMiB, speedup: peers.goMix.seconds / peers.casMix.seconds },
+      smallFilesLayer: { goSeconds: peers.goSmall.seconds, casMigrateSeconds: peers.casSmall.seconds, speedup: peers.goSmall.seconds / peers.casSmall.seconds },
+    } : null,
+    passes: {
+      firstSeconds: passes.first.seconds, finalSeconds: passes.final.seconds, finalLayersRead: (passes.final.layers ?? 0) - (passes.final.reusedLayers ?? 0),
+      noopSeconds: passes.noop.seconds, noopUpToDate: passes.noop.upToDate, noopLayersRead: (passes.noop.layers ?? 0) - (passes.noop.reusedLayers ?? 0),
+      finalOfFullMigration: passes.final.seconds / full.seconds,
+    },
     bigLayer: { bytes: big.bytes, checksum: { seconds: bigSum.seconds, MBs: mbps(bigSum.bytes, bigSum.seconds), maxRssMiB: bigSum.maxRssMiB }, fullMigration: { seconds: bigFull.seconds, maxRssMiB: bigFull.maxRssMiB, extraDiskBytes: bigFull.extraDiskBytes } },
   };
   if (flag('json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -189,6 +211,11 @@ async function main(): Promise<void> {
     `bounds on this root: its biggest layer (${biggest.name}) alone takes ${fmt(bigOnly.seconds)} s, SHA-256 of its stream alone ${fmt(bigShaSeconds)} s (serial) → ` +
       `at most ${fmt(bounds.ofComputeLimit * 100, 0)}% of the compute limit is reachable; the 1-worker run used ${fmt(scaling[0]!.cpuSeconds)} s of CPU, ` +
       `which ${cores} cores need ${fmt(scaling[0]!.cpuSeconds / cores)} s for → ≈ ${fmt(bounds.workerScaling)}× scaling at ${cores} workers reachable (an estimate: the CPU a run takes varies)`,
+    ...(peers ? [
+      `Go v1.10-migrator (../shared/peers, whole process, checksums only) on the mix: ${fmt(peers.goMix.seconds)} s, peak RSS ${fmt(peers.goMix.maxRssMiB, 0)} MiB; whole cas-migrate process (full migration): ${fmt(peers.casMix.seconds)} s, peak RSS ${fmt(peers.casMix.maxRssMiB, 0)} MiB → ${fmt(peers.goMix.seconds / peers.casMix.seconds)}× (target 3×)`,
+      `the small-files layer alone: Go v1.10-migrator ${fmt(peers.goSmall.seconds)} s, whole cas-migrate process ${fmt(peers.casSmall.seconds)} s → ${fmt(peers.goSmall.seconds / peers.casSmall.seconds)}× (target 1.5×)`,
+    ] : ['Go v1.10-migrator: not found at ../shared/peers/v1.10-migrator; the tar-split | sha256sum pipeline above is the only baseline']),
+    `zero-downtime passes on the mix: first pass ${fmt(passes.first.seconds)} s; after one pulled 20-file layer and a tag, the final pass ${fmt(passes.final.seconds)} s (${passes.final.layers! - passes.final.reusedLayers!} layer(s) read) = ${fmt((passes.final.seconds / full.seconds) * 100, 1)}% of the full migration (target ≤ 10%); a pass over the unchanged root ${fmt(passes.noop.seconds)} s, ${passes.noop.upToDate ? 'up to date' : 'NOT up to date'}, ${passes.noop.layers! - passes.noop.reusedLayers!} layer(s) read`,
     `full migration by stage (s): ${Object.entries(full.timings ?? {}).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}; ` +
       `extra disk used by the layout (inodes counted once): ${fmt((full.extraDiskBytes ?? NaN) / 2 ** 20, 1)} MiB, ${fmt(result.fullMigration.extraDiskOfLayerBytes * 100, 2)}% of the layer bytes (target ≤ 1%)`,
     `peak RSS: checksum phase ${fmt(ours.maxRssMiB, 0)} MiB, full migration ${fmt(full.maxRssMiB, 0)} MiB (whole process, worker threads included)`,

@@ -97,6 +97,8 @@ export async function migrate(opts: MigrateOptions, restarts: Finding[] = []): P
   if (!prior && (await existingLayout(target)) === 'data')
     throw new RootError(`${target}/image/overlay2`, 'the target already holds an overlay2 layout with layers or images; refusing to overwrite it');
   if (online !== undefined) warn({ file: root, message: `a legacy Docker daemon (pid ${online}) is running on this root: this pass is provisional; run cas-migrate again after it stops` });
+  for (const pid of daemons.unpinned)
+    warn({ file: '/etc/docker/daemon.json', message: `the legacy dockerd (pid ${pid}) picks its storage driver itself: set "storage-driver": "${cas}" before it restarts, or it will refuse to start beside the new overlay2/ dir` });
 
   const staging = await createStaging(target);
   let committing: Journal;

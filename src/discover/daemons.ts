@@ -59,11 +59,16 @@ function storageDriverOf(argv: string[]): string | undefined {
  * or choosing by itself, which picks the root's prior driver). `current`: every other daemon,
  * including any dockerd on a pre-1.10 root (a 1.10–18.09 dockerd would migrate it in place).
  */
-export function classifyDaemons(root: string, casDriver: string | undefined): { legacy: number[]; current: number[] } {
-  const legacy: number[] = [], current: number[] = [];
+export function classifyDaemons(root: string, casDriver: string | undefined): { legacy: number[]; current: number[]; unpinned: number[] } {
+  const legacy: number[] = [], current: number[] = [], unpinned: number[] = [];
   for (const d of daemonsOn(root)) {
-    const isLegacy = casDriver ? !d.legacyCli && (storageDriverOf(d.argv) ?? casDriver) === casDriver : d.legacyCli;
+    const told = storageDriverOf(d.argv);
+    const isLegacy = casDriver ? !d.legacyCli && (told ?? casDriver) === casDriver : d.legacyCli;
     (isLegacy ? legacy : current).push(d.pid);
+    // A dockerd of 1.12–23 that picks its driver itself finds overlay2/ beside its own at its
+    // next start and refuses to start ("contains several valid graphdrivers"). Docker 1.9 does
+    // not know overlay2, so its choice is unaffected.
+    if (isLegacy && casDriver && told === undefined) unpinned.push(d.pid);
   }
-  return { legacy, current };
+  return { legacy, current, unpinned };
 }

@@ -268,6 +268,40 @@ test('CAS-era devicemapper and zfs stores keep their refusal, btrfs needs no mig
   }
 });
 
+test('a rerun on a CAS-era root is a sync: up to date when unchanged, and an rm and an rmi since are followed exactly', () => {
+  const root = join(work, 'cas-sync');
+  execFileSync('cp', ['-a', masters.get('vfs')!.root, root]);
+  assert.equal(runCli(['--root', root, '-q']).status, 0);
+  assert.match(runCli(['--root', root]).stdout, /^Up to date: /);
+  // docker rm runner; docker rmi cas/base:1 (the image goes, its layer stays for the others)
+  const runner = masters.get('vfs')!.containers.get('runner')!.id;
+  const mounts = join(root, 'image/vfs/layerdb/mounts', runner);
+  const mountId = readFileSync(join(mounts, 'mount-id'), 'utf8');
+  for (const p of [join(root, 'containers', runner), mounts, join(root, 'vfs/dir', mountId), join(root, 'vfs/dir', `${mountId}-init`)]) rmSync(p, { recursive: true, force: true });
+  const reposFile = join(root, 'image/vfs/repositories.json');
+  const refs = JSON.parse(readFileSync(reposFile, 'utf8'));
+  const baseId = refs.Repositories['cas/base']['cas/base:1'];
+  delete refs.Repositories['cas/base'];
+  writeFileSync(reposFile, JSON.stringify(refs));
+  rmSync(join(root, 'image/vfs/imagedb/content/sha256', baseId.slice(7)));
+  const r = runCli(['--root', root, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = (JSON.parse(r.stdout) as MigrationReport).sync!;
+  assert.deepEqual([s.containersRemoved, s.layersRemoved, s.layersAdded], [1, 0, 0], JSON.stringify(s));
+  assert.deepEqual(s.refsRemoved, ['cas/base:1']);
+  assert.ok(!existsSync(join(root, 'overlay2', mountId)) && !existsSync(join(root, 'image/overlay2/layerdb/mounts', runner)));
+  // Equal to a fresh migration of the changed root (the source daemon's files put back first).
+  const fresh = join(work, 'cas-sync-fresh');
+  execFileSync('cp', ['-a', root, fresh]);
+  for (const p of ['image/overlay2', 'overlay2', '.cas-migrate.json']) rmSync(join(fresh, p), { recursive: true, force: true });
+  for (const c of readdirSync(join(fresh, 'containers'))) {
+    const dir = join(fresh, 'containers', c);
+    execFileSync('python3', ['-c', 'import os,sys; d=sys.argv[1]; st=os.stat(d); os.replace(d+"/config.v2.json.pre-cas-migrate", d+"/config.v2.json"); os.utime(d, ns=(st.st_atime_ns, st.st_mtime_ns))', dir]);
+  }
+  assert.equal(runCli(['--root', fresh, '-q']).status, 0);
+  assert.equal(describeMigration(root, masters.get('vfs')!.root), describeMigration(fresh, masters.get('vfs')!.root));
+});
+
 test('rollback restores the source daemon\'s config.v2.json; finalize moves the store and the driver dir aside', () => {
   const root = join(work, 'rb');
   execFileSync('cp', ['-a', masters.get('overlay')!.root, root]);

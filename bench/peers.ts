@@ -1,0 +1,51 @@
+// The tool users would pick instead, as a whole process on an identical copy: Docker's own
+// v1.10-migrator (../shared/peers/, see its README; it only computes checksums and skips layers
+// it has done, so every run gets a fresh cp -al copy), beside a whole cas-migrate process on the
+// same kind of copy. Wall time and peak RSS (GNU time's %M: the largest process of the run).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const GO_MIGRATOR = fileURLToPath(new URL('../../../shared/peers/v1.10-migrator', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+export interface ProcessRun {
+  seconds: number;
+  maxRssMiB: number;
+}
+
+function timed(cmd: string[]): ProcessRun {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const [s, kb] = r.stderr.trim().split('\n').pop()!.split(' ');
+  return { seconds: Number(s), maxRssMiB: Number(kb) / 1024 };
+}
+
+/** Run `what` on a fresh cp -al copy of `root` (removed afterwards); `only`: keep just that layer. */
+function onCopy<T>(root: string, what: (copy: string) => T, only?: string): T {
+  const copy = join(root, '..', 'peer-copy');
+  rmSync(copy, { recursive: true, force: true });
+  execFileSync('cp', ['-al', root, copy]);
+  if (only) {
+    for (const id of readdirSync(join(copy, 'graph'))) if (id !== only) for (const d of ['graph', 'aufs/diff']) rmSync(join(copy, d, id), { recursive: true, force: true });
+    rmSync(join(copy, 'repositories-aufs'), { force: true });
+  }
+  try {
+    return what(copy);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+export const haveGoMigrator = () => existsSync(GO_MIGRATOR);
+
+/** The Go v1.10-migrator over the whole root: every layer's checksum, 3 × NumCPU goroutines. */
+export function goMigrator(root: string, only?: string): ProcessRun {
+  return onCopy(root, (copy) => timed([GO_MIGRATOR, '-g', copy, '-s', 'aufs']), only);
+}
+
+/** A whole cas-migrate process: the full migration, in place on the copy, as an operator runs it. */
+export function casMigrateProcess(root: string, only?: string): ProcessRun {
+  return onCopy(root, (copy) => timed([process.execPath, BIN, '--root', copy, '-q']), only);
+}
