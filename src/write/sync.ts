@@ -150,6 +150,9 @@ const exists = (p: string) => lstatSync(p, { throwIfNoEntry: false }) !== undefi
 export async function applySyncCommit(target: string, stagingDir: string, plan: CommitPlan, faultPoint: () => void): Promise<void> {
   const drv = `${target}/overlay2`, staged = `${stagingDir}/overlay2`, trash = `${stagingDir}/trash`;
   await fsp.mkdir(trash, { recursive: true, mode: 0o700 });
+  // The last pass's layout may have been moved away by hand: nothing is kept then, all is added.
+  if (!exists(drv)) await fsp.mkdir(drv, { mode: 0o710 }).then(() => fsp.chmod(drv, 0o710));
+  if (!exists(`${drv}/l`)) await fsp.mkdir(`${drv}/l`, { mode: 0o700 });
   const adding = new Set(plan.add);
   for (const r of plan.remove) {
     if (adding.has(r) ? exists(`${staged}/${r}`) && exists(`${drv}/${r}`) : exists(`${drv}/${r}`)) await fsp.rename(`${drv}/${r}`, `${trash}/${r}`);
