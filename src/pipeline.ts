@@ -65,31 +65,9 @@ export async function migrate(opts: MigrateOptions, restarts: Finding[] = []): P
   if (daemons.current.length) throw new RootError(root, `a current Docker daemon (pid ${daemons.current[0]}) is using this root: it reads the overlay2 layout; stop it before migrating`);
   const online = daemons.legacy[0];
   await refuseSymlinkedTarget(target);
-  let journal = await readJournal(target);
-  let prior: Prior | undefined;
-  if (journal) {
-    if (journal.root !== root) throw new RootError(`${target}/${JOURNAL_NAME}`, `this target holds a migration of ${journal.root}`);
-    if (journal.state === 'committing') return finish(journal, emit, true);
-    if (journal.finalizedTo) throw new RootError(journal.finalizedTo, 'the migration was finalized (the legacy data was moved here): there is no legacy root left to migrate or sync');
-    const visible = journal.state === 'done' || journal.recorded !== undefined;
-    if (visible) {
-      // Whatever happens next replaces a layout: never one that a current dockerd has used.
-      const changes = await changesSince(journal);
-      const redo = opts.force ? '--force would delete that' : 'a sync would lose that. Keep the new layout (run `cas-migrate verify`), or roll back by hand';
-      if (changes.length) throw new RootError(`${target}/image/overlay2`, `a current dockerd has written to the new layout since the migration (${changes.join('; ')}); ${redo}`);
-    }
-    if (opts.force && journal.state === 'done') {
-      // Forget the finished migration first, so a kill from here on cannot look "done".
-      journal = { ...journal, state: 'staging', publish: [], report: undefined, recorded: undefined };
-      await writeJournal(journal);
-      await fsp.rm(`${target}/image/overlay2`, { recursive: true, force: true });
-      await fsp.rm(`${target}/overlay2`, { recursive: true, force: true });
-    } else if (visible) {
-      prior = new Prior(journal.recorded ?? recordedFromReport(journal), target);
-      // From here on a kill leaves a sync to resume, never a "done" that is not true.
-      if (journal.state === 'done') await writeJournal({ ...journal, state: 'staging', recorded: prior.recorded });
-    }
-  }
+  const last = await lastPass(opts, root, target);
+  if ('resume' in last) return finish(last.resume, emit, true);
+  const { journal, prior } = last;
   const ours = new Map((journal?.publish ?? []).map((p) => [p.id, { config: Buffer.from(p.config, 'base64'), hostConfig: p.hostConfig ? Buffer.from(p.hostConfig, 'base64') : undefined }]));
   const ctx: SourceContext = { root, target, opts, emit, warn, findings, t0, prior, ours, online: online !== undefined };
   const source: OpenedSource = cas ? await openCasStore(ctx) : await openGraph(ctx);
@@ -145,6 +123,37 @@ export async function migrate(opts: MigrateOptions, restarts: Finding[] = []): P
   }
   // From here on the journal can finish the job: a failure leaves it for the rerun.
   return finish(committing, emit, false);
+}
+
+/**
+ * What the journal says about the last pass: nothing (a first pass), a commit to finish, or a
+ * visible layout to sync against (`prior`) — refused if a current dockerd has used it, and
+ * marked as being synced, so that a kill from here on never leaves a "done" that is not true.
+ * `--force` forgets a finished pass and removes its layout instead.
+ */
+async function lastPass(opts: MigrateOptions, root: string, target: string): Promise<{ resume: Journal } | { journal?: Journal; prior?: Prior }> {
+  const journal = await readJournal(target);
+  if (!journal) return {};
+  if (journal.root !== root) throw new RootError(`${target}/${JOURNAL_NAME}`, `this target holds a migration of ${journal.root}`);
+  if (journal.state === 'committing') return { resume: journal };
+  if (journal.finalizedTo) throw new RootError(journal.finalizedTo, 'the migration was finalized (the legacy data was moved here): there is no legacy root left to migrate or sync');
+  const visible = journal.state === 'done' || journal.recorded !== undefined;
+  if (!visible) return { journal };
+  // Whatever happens next replaces a layout: never one that a current dockerd has used.
+  const changes = await changesSince(journal);
+  const redo = opts.force ? '--force would delete that' : 'a sync would lose that. Keep the new layout (run `cas-migrate verify`), or roll back by hand';
+  if (changes.length) throw new RootError(`${target}/image/overlay2`, `a current dockerd has written to the new layout since the migration (${changes.join('; ')}); ${redo}`);
+  if (opts.force && journal.state === 'done') {
+    // The publish records stay: they say which container files are ours, for this pass to read the originals.
+    const forgotten: Journal = { ...journal, state: 'staging', report: undefined, recorded: undefined };
+    await writeJournal(forgotten);
+    await fsp.rm(`${target}/image/overlay2`, { recursive: true, force: true });
+    await fsp.rm(`${target}/overlay2`, { recursive: true, force: true });
+    return { journal: forgotten };
+  }
+  const prior = new Prior(journal.recorded ?? recordedFromReport(journal), target);
+  if (journal.state === 'done') await writeJournal({ ...journal, state: 'staging', recorded: prior.recorded });
+  return { journal, prior };
 }
 
 /** Make the committed layout visible and publish the containers; idempotent, so a rerun resumes it. */

@@ -302,6 +302,42 @@ test('a rerun on a CAS-era root is a sync: up to date when unchanged, and an rm 
   assert.equal(describeMigration(root, masters.get('vfs')!.root), describeMigration(fresh, masters.get('vfs')!.root));
 });
 
+test('beside the CAS-era daemon (a dockerd on the source driver) a pass is provisional and leaves containers/ alone; a dockerd on overlay2 is refused', async () => {
+  const root = join(work, 'cas-online');
+  execFileSync('cp', ['-a', masters.get('vfs')!.root, root]);
+  const configs = () => readdirSync(join(root, 'containers')).map((c) => readFileSync(join(root, 'containers', c, 'config.v2.json'), 'utf8')).join('\n');
+  const before = configs();
+  const standIn = (driver: string) => spawn('bash', ['-c', `exec -a dockerd "${process.execPath}" -e 'setTimeout(() => {}, 120000)' -- --data-root ${root} --storage-driver ${driver}`], { stdio: 'ignore' });
+  const stop = async (p: ReturnType<typeof spawn>) => {
+    p.kill();
+    await new Promise((r) => p.on('exit', r));
+  };
+  const legacy = standIn('vfs');
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const r = runCli(['--root', root, '--json']);
+    assert.equal(r.status, 5, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as MigrationReport).provisional?.daemonPid, legacy.pid);
+    assert.equal(configs(), before, 'the source daemon owns config.v2.json while it runs');
+    assert.ok(!readdirSync(join(root, 'containers')).some((c) => existsSync(join(root, 'containers', c, 'config.v2.json.pre-cas-migrate'))));
+    assert.equal(readdirSync(join(root, 'image/overlay2/layerdb/sha256')).length, 3);
+  } finally {
+    await stop(legacy);
+  }
+  const current = standIn('overlay2');
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const r = runCli(['--root', root, '-q']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`error: ${root}: a current Docker daemon \\(pid ${current.pid}\\) is using this root`));
+  } finally {
+    await stop(current);
+  }
+  const final = runCli(['--root', root, '--json']);
+  assert.equal(final.status, 0, final.stderr);
+  assert.ok(!configs().includes('"Driver":"vfs"') && configs().includes('"Driver":"overlay2"'));
+});
+
 test('rollback restores the source daemon\'s config.v2.json; finalize moves the store and the driver dir aside', () => {
   const root = join(work, 'rb');
   execFileSync('cp', ['-a', masters.get('overlay')!.root, root]);
