@@ -118,8 +118,9 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
       if (c.running) warn({ file: `${c.dir}/config.v2.json`, message: `container ${c.name} is marked running; dockerd will find it stopped` });
       const dirs = c.initId ? [c.initId, c.mountId!] : [c.mountId!];
       const stamp = treeStamp(dirs.map((d) => driver.containerSource(d).dir), [c.configFile]);
+      const kept = prior?.container(c.id, stamp);
       plans.push({
-        stamp, keep: !!prior?.container(c.id, stamp),
+        stamp, keep: !!kept, keptBytes: kept?.bytes,
         c: { id: c.id, name: c.name, dir: c.dir }, mountId: c.mountId!, initId: c.initId, imageTop: top!.cacheId, imageId: c.imageId!,
         topChainId: c.parent!, top: top!, config: c.config!, replacesConfig: true, links: [],
       });
@@ -153,7 +154,7 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
       report, publish, kept: new Set([...kept, ...written.filter((p) => p.keep).flatMap(containerDirs)]),
       recorded: {
         layers: ownedList.map((l) => ({ id: l.cacheId, cacheId: l.cacheId, chainId: l.chainId, stamp: stamps.get(l.cacheId)!, digest: l.digest })),
-        containers: written.map((p) => ({ id: p.c.id, dirs: containerDirs(p), stamp: p.stamp })),
+        containers: written.map((p) => ({ id: p.c.id, dirs: containerDirs(p), stamp: p.stamp, bytes: rows.find((r) => r.id === p.c.id)?.bytes })),
       },
       parents: parentsOf(ownedList, written),
     };

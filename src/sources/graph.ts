@@ -94,7 +94,10 @@ export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
       });
     }
     const { plans: containerPlans, rows: containers } = await planContainers(legacy, driver, { mapping, chainOf, owned, images }, warn, { online: ctx.online });
-    for (const p of containerPlans) p.keep = !!prior?.container(p.c.id, p.stamp);
+    for (const p of containerPlans) {
+      const kept = prior?.container(p.c.id, p.stamp);
+      Object.assign(p, { keep: !!kept, keptBytes: kept?.bytes });
+    }
     const tConfigs = now();
 
     emit({ kind: 'phase', phase: 'write' });
@@ -122,7 +125,7 @@ export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
       recorded: {
         layers: ownedList.map((l) => ({ id: l.v1Id, cacheId: l.cacheId, chainId: l.chainId, stamp: stamps.get(l.v1Id)!, digest: l.digest })),
         checksums: thePlan.order.filter((l) => ![...owned.values()].some((o) => o.v1Id === l.v1Id)).map((l) => ({ id: l.v1Id, stamp: stamps.get(l.v1Id)!, digest: digests.get(l.v1Id)! })),
-        containers: publish.map((p) => ({ id: p.c.id, dirs: containerDirs(p), stamp: p.stamp })),
+        containers: publish.map((p) => ({ id: p.c.id, dirs: containerDirs(p), stamp: p.stamp, bytes: containers.find((r) => r.id === p.c.id)?.bytes })),
       },
       parents: parentsOf(ownedList, publish),
     };

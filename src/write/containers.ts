@@ -32,6 +32,8 @@ export interface ContainerPlan {
   stamp: string;
   /** A sync found it unchanged: its overlay2 dirs stay, only its mount record is written. */
   keep?: boolean;
+  /** With keep: the writable bytes the pass that wrote it copied. */
+  keptBytes?: number;
   /** New hostconfig.json bytes when Links were rebuilt from linkgraph.db. */
   hostConfig?: Buffer;
   links: string[];
@@ -86,7 +88,7 @@ export async function writeContainers(
     const row = rows.find((r) => r.id === p.c.id)!;
     try {
       const r = await writeContainerLayers(staging, driver, p);
-      Object.assign(row, { bytes: r.bytes, seconds: r.seconds });
+      Object.assign(row, { bytes: p.keep ? p.keptBytes ?? 0 : r.bytes, seconds: r.seconds });
       pseudoLinksLost += r.pseudoLinks;
       if (r.pseudoLinks) warn({ file: `${driver.fileRoot(p.mountId)}/.wh..wh.plnk`, message: `container ${p.c.name}: ${r.pseudoLinks} aufs pseudo-link(s) could not be kept` });
       publish.push(p);

@@ -29,6 +29,8 @@ export interface RecordedContainer {
   /** Its overlay2 dirs (init, then writable). */
   dirs: string[];
   stamp: string;
+  /** Writable data copied for it (the report's figure for a pass that keeps it). */
+  bytes?: number;
 }
 
 export interface Recorded {
