@@ -13,13 +13,16 @@ const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 export interface ProcessRun {
   seconds: number;
   maxRssMiB: number;
+  /** user + system seconds of the process and its threads. */
+  cpuSeconds: number;
 }
 
-function timed(cmd: string[]): ProcessRun {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 28 });
+function timed(cmd: string[], before?: () => void): ProcessRun {
+  before?.();
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`${cmd[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const [s, kb] = r.stderr.trim().split('\n').pop()!.split(' ');
-  return { seconds: Number(s), maxRssMiB: Number(kb) / 1024 };
+  const [s, kb, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ');
+  return { seconds: Number(s), maxRssMiB: Number(kb) / 1024, cpuSeconds: Number(user) + Number(sys) };
 }
 
 /** Run `what` on a fresh cp -al copy of `root` (removed afterwards); `only`: keep just that layer. */
@@ -41,11 +44,12 @@ function onCopy<T>(root: string, what: (copy: string) => T, only?: string): T {
 export const haveGoMigrator = () => existsSync(GO_MIGRATOR);
 
 /** The Go v1.10-migrator over the whole root: every layer's checksum, 3 × NumCPU goroutines. */
-export function goMigrator(root: string, only?: string): ProcessRun {
-  return onCopy(root, (copy) => timed([GO_MIGRATOR, '-g', copy, '-s', 'aufs']), only);
+/** `before`: run just before the process starts (the bench's cold runs drop the page cache there). */
+export function goMigrator(root: string, only?: string, before?: () => void): ProcessRun {
+  return onCopy(root, (copy) => timed([GO_MIGRATOR, '-g', copy, '-s', 'aufs'], before), only);
 }
 
 /** A whole cas-migrate process: the full migration, in place on the copy, as an operator runs it. */
-export function casMigrateProcess(root: string, only?: string): ProcessRun {
-  return onCopy(root, (copy) => timed([process.execPath, BIN, '--root', copy, '-q']), only);
+export function casMigrateProcess(root: string, only?: string, before?: () => void): ProcessRun {
+  return onCopy(root, (copy) => timed([process.execPath, BIN, '--root', copy, '-q'], before), only);
 }
