@@ -11,10 +11,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aufsFromOverlay, buildCasRoot, type BuiltCasRoot, type CasRootSpec } from '../helpers/cas-root.js';
-import { BIN, goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
+import { goAssembleDigest, layerDirs, runCli } from '../helpers/cli.js';
 import { startDockerd, type Dockerd } from '../helpers/dockerd.js';
 import { exportView, readTar, viewProblems } from '../helpers/tarview.js';
 import { describeMigration, treeFacts } from '../helpers/tree-facts.js';
+import { killsThenReruns } from '../helpers/kills.js';
 import { diffSnapshots, snapshotEntries } from '../helpers/snapshot.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
@@ -204,27 +205,13 @@ for (const d of DRIVERS) {
 
 test('kill -9 at random moments of a CAS migration, then a rerun, ends in exactly the uninterrupted tree', async () => {
   const run = join(work, 'kill-vfs'); // one path for every run: configs hold absolute paths
-  execFileSync('cp', ['-a', masters.get('vfs')!.root, run]);
-  const t0 = performance.now();
-  assert.equal(runCli(['--root', run, '-q']).status, 0);
-  const duration = performance.now() - t0;
-  const want = describeMigration(run);
-  let seed = 7, interrupted = 0;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  for (let i = 0; i < 8; i++) {
+  const restore = () => {
     rmSync(run, { recursive: true, force: true });
     execFileSync('cp', ['-a', masters.get('vfs')!.root, run]);
-    const child = spawn(process.execPath, [BIN, '--root', run, '-q'], { detached: true, stdio: 'ignore' });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, rand() * duration * 1.1));
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch { /* finished */ }
-    if ((await exited) === null) interrupted++;
-    const again = runCli(['--root', run, '-q']);
-    assert.equal(again.status, 0, again.stderr);
-    assert.equal(describeMigration(run), want, `after kill ${i}`);
-  }
+  };
+  restore();
+  assert.equal(runCli(['--root', run, '-q']).status, 0);
+  const interrupted = await killsThenReruns(run, restore, describeMigration(run), 8, 7);
   assert.ok(interrupted >= 4, `only ${interrupted} of 8 kills landed during a migration`);
 });
 

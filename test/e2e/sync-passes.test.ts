@@ -17,6 +17,7 @@ import { addLegacyContainers, type BuiltContainer } from '../helpers/legacy-cont
 import { BIN, runCli } from '../helpers/cli.js';
 import { startDockerd } from '../helpers/dockerd.js';
 import { describeMigration, retimeNs } from '../helpers/tree-facts.js';
+import { killsThenReruns } from '../helpers/kills.js';
 import type { MigrationReport } from '../../src/report/types.js';
 
 let work: string, built: BuiltRoot, ctrs: Map<string, BuiltContainer>;
@@ -141,30 +142,11 @@ test('dockerd 20.10 on the synced root lists exactly the changed root\'s tags an
 });
 
 test('kill -9 during a sync pass, then a rerun, ends in the same tree as the uninterrupted sync', async () => {
-  const want = describeMigration(fresh, S());
   const restore = () => {
     rmSync(S(), { recursive: true, force: true });
     execFileSync('cp', ['-a', changedCopy, S()]);
   };
-  restore();
-  const t0 = performance.now();
-  assert.equal(runCli(['--root', S(), '-q']).status, 0);
-  const duration = performance.now() - t0;
-  let seed = 11, interrupted = 0;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  for (let i = 0; i < 8; i++) {
-    restore();
-    const child = spawn(process.execPath, [BIN, '--root', S(), '-q'], { detached: true, stdio: 'ignore' });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, rand() * duration * 1.1));
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch { /* finished */ }
-    if ((await exited) === null) interrupted++;
-    const again = runCli(['--root', S(), '-q']);
-    assert.equal(again.status, 0, again.stderr);
-    assert.equal(describeMigration(S()), want, `after kill ${i}`);
-  }
+  const interrupted = await killsThenReruns(S(), restore, describeMigration(fresh, S()), 8, 11);
   assert.ok(interrupted >= 4, `only ${interrupted} of 8 kills landed during the sync`);
 });
 
