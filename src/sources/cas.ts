@@ -82,7 +82,8 @@ export async function openCasStore(ctx: SourceContext): Promise<OpenedSource> {
       const parent = l.parent ? owned.get(l.parent) : undefined;
       owned.set(l.chainId, {
         v1Id: l.cacheId as never, chainId: l.chainId, parentChainId: l.parent, cacheId: l.cacheId, linkId: linkIdFor(l.cacheId),
-        digest: { ...digests.get(l.cacheId)!, diffId: l.diffId, size: l.size, tarSplit: l.tarSplit, path: 'A' },
+        // a kept layer's is the visible layout's copy (linked); the source's is never linked
+        digest: { ...digests.get(l.cacheId)!, diffId: l.diffId, size: l.size, tarSplit: known.get(l.cacheId)?.tarSplit ?? l.tarSplit, path: 'A' },
         lowers: lowersOf(parent?.linkId, parent?.lowers), parentCacheId: parent?.cacheId,
       });
     }

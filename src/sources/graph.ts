@@ -120,11 +120,12 @@ export async function openGraph(ctx: SourceContext): Promise<OpenedSource> {
       nextSteps: nextSteps(legacy.driver, target, `graph/, ${legacy.driver}/, repositories-${legacy.driver}`),
     };
     const ownedList = [...owned.values()];
+    const ownerIds = new Set<string>(owners.values());
     return {
       report, publish, kept: new Set([...kept, ...publish.filter((p) => p.keep).flatMap(containerDirs)]),
       recorded: {
         layers: ownedList.map((l) => ({ id: l.v1Id, cacheId: l.cacheId, chainId: l.chainId, stamp: stamps.get(l.v1Id)!, digest: l.digest })),
-        checksums: thePlan.order.filter((l) => ![...owned.values()].some((o) => o.v1Id === l.v1Id)).map((l) => ({ id: l.v1Id, stamp: stamps.get(l.v1Id)!, digest: digests.get(l.v1Id)! })),
+        checksums: thePlan.order.filter((l) => !ownerIds.has(l.v1Id)).map((l) => ({ id: l.v1Id, stamp: stamps.get(l.v1Id)!, digest: digests.get(l.v1Id)! })),
         containers: publish.map((p) => ({ id: p.c.id, dirs: containerDirs(p), stamp: p.stamp, bytes: containers.find((r) => r.id === p.c.id)?.bytes })),
       },
       parents: parentsOf(ownedList, publish),

@@ -64,8 +64,7 @@ export async function writeLayers(staging: Staging, driver: LegacyDriver, diffs:
       await finishLayerDir(staging.driverRoot, { cacheId: l.cacheId, linkId: l.linkId, parentCacheId: l.parentCacheId }, l.lowers);
     await writeLayer(staging.imageRoot, {
       chainId: l.chainId, diffId: l.digest.diffId as DiffID, size: l.digest.size, cacheId: l.cacheId, parent: l.parentChainId,
-      // a kept layer's regenerated tar-split is the visible layout's own: copied, never moved
-      tarSplit: l.digest.tarSplit, ownTarSplit: l.digest.path === 'B' && !kept.has(l.cacheId),
+      tarSplit: l.digest.tarSplit, place: kept.has(l.cacheId) ? 'link' : l.digest.path === 'B' ? 'move' : 'copy',
     });
   }
   return total;

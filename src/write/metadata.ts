@@ -1,6 +1,6 @@
 // Docker 20.10's metadata stores (formats.md §4.2–§4.6): layerdb, imagedb, distribution and
 // repositories.json, with the exact bytes and modes dockerd writes.
-import { chmodSync, copyFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, renameSync, rmSync } from 'node:fs';
 // Synchronous file calls: see files.ts.
 import { hexOf, type ChainID, type Digest, type DiffID, type ImageID } from '../lib/digest/digest.js';
 import { GoMap, GoStruct, marshal, type GoValue } from '../lib/gojson/encode.js';
@@ -14,8 +14,11 @@ export interface LayerRecord {
   parent?: ChainID;
   /** Tar-split file to place as tar-split.json.gz. */
   tarSplit: string;
-  /** Whether tarSplit is ours (Path B, renamed in) or legacy (Path A, copied byte for byte). */
-  ownTarSplit: boolean;
+  /**
+   * move: ours (Path B, written in staging); copy: the legacy tar-data (Path A, byte for byte, never
+   * sharing the legacy inode); link: the visible layout's own, for a layer a sync keeps (no copy).
+   */
+  place: 'move' | 'copy' | 'link';
 }
 
 export async function createStores(imageRoot: string): Promise<void> {
@@ -36,9 +39,11 @@ export async function writeLayer(imageRoot: string, l: LayerRecord): Promise<voi
   await writeNew(`${dir}/size`, String(l.size), 0o644);
   await writeNew(`${dir}/cache-id`, l.cacheId, 0o644);
   if (l.parent) await writeNew(`${dir}/parent`, l.parent, 0o644);
-  if (l.ownTarSplit) renameSync(l.tarSplit, `${dir}/tar-split.json.gz`);
-  else copyFileSync(l.tarSplit, `${dir}/tar-split.json.gz`);
-  chmodSync(`${dir}/tar-split.json.gz`, 0o644);
+  const dest = `${dir}/tar-split.json.gz`;
+  if (l.place === 'move') renameSync(l.tarSplit, dest);
+  else if (l.place === 'link') return linkSync(l.tarSplit, dest); // already 0644: it is the layout's file
+  else copyFileSync(l.tarSplit, dest);
+  chmodSync(dest, 0o644);
 }
 
 export async function writeImage(imageRoot: string, imageId: ImageID, config: Buffer, parent?: ImageID): Promise<void> {

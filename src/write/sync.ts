@@ -83,8 +83,10 @@ export function treeStamp(dirs: string[], files: string[]): string {
 export class Prior {
   private readonly layers: Map<string, RecordedLayer>;
   private readonly containers: Map<string, RecordedContainer>;
+  private readonly checksums: Map<string, { stamp: string; digest: LayerDigest }>;
   constructor(readonly recorded: Recorded, private readonly target: string) {
     this.layers = new Map(recorded.layers.map((l) => [l.id, l]));
+    this.checksums = new Map((recorded.checksums ?? []).map((c) => [c.id, c]));
     this.containers = new Map(recorded.containers.map((c) => [c.id, c]));
   }
 
@@ -92,16 +94,15 @@ export class Prior {
   layer(id: string, stamp: string, cacheId: string): RecordedLayer | undefined {
     const l = this.layers.get(id);
     if (!l || l.stamp !== stamp || l.cacheId !== cacheId || !existsSync(`${this.target}/overlay2/${cacheId}/diff`)) return undefined;
-    // A regenerated (Path B) or CAS tar-split lives in the layout now, not in staging.
-    const stored = `${this.target}/image/overlay2/layerdb/sha256/${l.chainId.slice(7)}/tar-split.json.gz`;
-    const tarSplit = l.digest.path === 'B' || !existsSync(l.digest.tarSplit) ? stored : l.digest.tarSplit;
+    // Its tar-split is the visible layout's copy: the next image store links it instead of copying.
+    const tarSplit = `${this.target}/image/overlay2/layerdb/sha256/${l.chainId.slice(7)}/tar-split.json.gz`;
     if (!existsSync(tarSplit)) return undefined;
     return { ...l, digest: { ...l.digest, tarSplit } };
   }
 
   /** A recorded checksum of a layer without its own dir, when its inputs are unchanged (Path A: its tar-split is the legacy one). */
   checksum(id: string, stamp: string): LayerDigest | undefined {
-    const c = this.recorded.checksums?.find((x) => x.id === id);
+    const c = this.checksums.get(id);
     return c && c.stamp === stamp && c.digest.path === 'A' && existsSync(c.digest.tarSplit) ? c.digest : undefined;
   }
 
@@ -136,7 +137,7 @@ export function sameTree(a: string, b: string): boolean {
   const sa = lstatSync(a, { throwIfNoEntry: false }), sb = lstatSync(b, { throwIfNoEntry: false });
   if (!sa || !sb || (sa.mode !== sb.mode)) return false;
   if (sa.isSymbolicLink()) return readlinkSync(a) === readlinkSync(b);
-  if (sa.isFile()) return sa.size === sb.size && readFileSync(a).equals(readFileSync(b));
+  if (sa.isFile()) return (sa.ino === sb.ino && sa.dev === sb.dev) || (sa.size === sb.size && readFileSync(a).equals(readFileSync(b)));
   if (!sa.isDirectory()) return sa.rdev === sb.rdev;
   const na = readdirSync(a).sort(), nb = readdirSync(b).sort();
   return na.length === nb.length && na.every((n, i) => n === nb[i] && sameTree(`${a}/${n}`, `${b}/${n}`));
