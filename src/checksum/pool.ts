@@ -1,7 +1,7 @@
 // A small pool of worker threads, one layer job at a time per worker, biggest layers first.
 // Plain worker_threads rather than piscina: jobs stream progress messages back while they run
 // and a fatal layer error must stop every worker at once; both are a few lines here.
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ChecksumJob, LayerDigest, PoolShared, WorkerMessage } from './types.js';
 
 /** A layer's checksum failed; `file`: the file at fault, as the worker named it. */
@@ -16,12 +16,25 @@ export interface PoolEvents {
   onDone?: (d: LayerDigest) => void;
   /** When given, a failed job is reported here and the others go on (verify wants every problem). */
   onError?: (v1Id: string, message: string) => void;
+  /** A layer ran its worker out of the bounded heap and is run again without the bound. */
+  onUnbounded?: (v1Id: string) => void;
 }
+
+/**
+ * Each worker's V8 heap is bounded: left alone, V8 grew every worker's young generation to 32 MiB
+ * and let garbage pile up in the old one, ≈ 50 MiB a worker on the bench's host root, for a
+ * working set of a few MiB (a layer's parsed entries stream through; what stays is its set of
+ * names). Bounded, the host root's checksum phase went from ≈ 220 to ≈ 145 MiB and did not get
+ * slower (docs/performance.md). A layer whose names do not fit (about a million files) makes its
+ * worker run out of heap; that layer alone is run again in a worker without the bound.
+ */
+export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
 export async function runChecksums(
   jobs: Array<ChecksumJob & { weight: number }>,
   workers: number,
   events: PoolEvents = {},
+  limits: ResourceLimits = WORKER_LIMITS,
 ): Promise<Map<string, LayerDigest>> {
   const queue = [...jobs].sort((a, b) => b.weight - a.weight);
   const results = new Map<string, LayerDigest>();
@@ -40,9 +53,13 @@ export async function runChecksums(
       else resolve(results);
     };
     let failures = 0;
+    /** The job each worker holds, and the bytes it has reported for it so far. */
+    const holding = new Map<Worker, { job: ChecksumJob & { weight: number }; bytes: number }>();
+    const unbounded = new Set<string>();
     // `active` counts the workers holding a layer; a worker going straight on to its next job
     // is never counted out, so other workers' helper threads see a free core only when one is.
     const feed = (w: Worker, wasActive: boolean) => {
+      holding.delete(w);
       const job = queue.shift();
       if (!job) {
         if (wasActive) Atomics.sub(active, 0, 1);
@@ -50,16 +67,36 @@ export async function runChecksums(
         return;
       }
       if (!wasActive) Atomics.add(active, 0, 1);
+      holding.set(w, { job, bytes: 0 });
       const { weight: _w, ...plain } = job;
       w.postMessage(plain);
     };
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: shared });
+    /** A worker that ran out of its bounded heap: its layer goes again, first, in a worker without the bound. */
+    const outOfHeap = (w: Worker) => {
+      const held = holding.get(w);
+      holding.delete(w);
+      pool.splice(pool.indexOf(w), 1);
+      if (held) {
+        if (unbounded.has(held.job.v1Id)) return false;
+        unbounded.add(held.job.v1Id);
+        if (held.bytes) events.onBytes?.(held.job.v1Id, -held.bytes);
+        events.onUnbounded?.(held.job.v1Id);
+        queue.unshift(held.job);
+        Atomics.sub(active, 0, 1);
+      }
+      start(undefined);
+      return true;
+    };
+    const start = (resourceLimits: ResourceLimits | undefined) => {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: shared, resourceLimits });
       pool.push(w);
       w.on('message', (m: WorkerMessage) => {
         if (failed) return;
-        if (m.kind === 'progress') events.onBytes?.(m.v1Id, m.bytes);
-        else if (m.kind === 'error') {
+        if (m.kind === 'progress') {
+          const held = holding.get(w);
+          if (held) held.bytes += m.bytes;
+          events.onBytes?.(m.v1Id, m.bytes);
+        } else if (m.kind === 'error') {
           if (!events.onError) return stop(new ChecksumFailure(m.message, m.file));
           failures++;
           events.onError(m.v1Id, m.message);
@@ -71,8 +108,12 @@ export async function runChecksums(
           feed(w, true);
         }
       });
-      w.on('error', (e) => stop(e));
+      w.on('error', (e) => {
+        if (failed || ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' && outOfHeap(w))) return;
+        stop(e);
+      });
       feed(w, false);
-    }
+    };
+    for (let i = 0; i < n; i++) start(limits);
   });
 }

@@ -99,7 +99,7 @@ function buildLayer(name: string): { job: ChecksumJob; dir: string; tar: string 
     writeFileSync(join(d, `f${i}`), randomBytes((i * 131) % 3000));
   }
   writeFileSync(join(tree, 'a-early'), 'first file of the stream\n');
-  writeFileSync(join(tree, 'big.bin'), randomBytes((9 << 20) + 123)); // read ahead in three chunks
+  writeFileSync(join(tree, 'big.bin'), randomBytes((9 << 20) + 123)); // read ahead in five chunks
   writeFileSync(Buffer.concat([Buffer.from(tree + '/raw-'), Buffer.from([0xff, 0xfe])]), 'raw name\n');
   mkdirSync(join(tree, 'b-escape'));
   writeFileSync(join(tree, 'b-escape', 'last'), 'second file of the stream\n');

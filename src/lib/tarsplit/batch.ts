@@ -12,7 +12,8 @@ import type { FileEntry } from './entry.js';
 
 /** Files up to this size go through batches; bigger ones stream in chunks (assemble.ts). */
 export const BATCH_FILE_MAX = 1 << 20;
-const BATCH_BYTES = 4 << 20;
+// 2 MiB: 4 MiB batches were no faster and cost 8 MiB more per worker (docs/performance.md).
+const BATCH_BYTES = 2 << 20;
 const BATCH_FILES = 512;
 
 class Batch {
@@ -38,7 +39,7 @@ class Batch {
   }
 }
 
-/** Batches no layer is using, kept for the next layer of this thread (8 MiB a layer otherwise). */
+/** Batches no layer is using, kept for the next layer of this thread (4 MiB a layer otherwise). */
 const spare: Batch[] = [];
 
 export class FileBatcher {

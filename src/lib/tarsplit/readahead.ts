@@ -7,7 +7,8 @@
 import { readError, ShortReadError } from '../fs/read-errors.js';
 import type { NativeAddon } from '../native/native.js';
 
-const CHUNK = 4 << 20;
+// 2 MiB: as fast as 4 MiB chunks on the bench's 1 GiB file, half the memory per worker.
+const CHUNK = 2 << 20;
 
 /** Pairs of chunk buffers no file is using, kept for this thread's next big file. */
 const spare: Buffer[][] = [];
