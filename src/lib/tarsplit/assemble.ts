@@ -77,7 +77,7 @@ export async function assemble(
         if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
         const addon = native;
         digest = await crcOf(e.name, () =>
-          addon ? copyReadAhead(addon, fd, e.size, emit) : copyFile(fd, e.size, (buf ??= Buffer.allocUnsafe(CHUNK)), emit, e.size >= OFFLOAD_MIN ? opts.helper : undefined),
+          addon ? copyReadAhead(addon, fd, e.size, emit, batcher?.idleBuffers()) : copyFile(fd, e.size, (buf ??= Buffer.allocUnsafe(CHUNK)), emit, e.size >= OFFLOAD_MIN ? opts.helper : undefined),
         );
       } finally {
         closeSync(fd);

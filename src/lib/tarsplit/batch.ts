@@ -83,6 +83,15 @@ export class FileBatcher {
     await this.emit(this.inFlight);
   }
 
+  /**
+   * The two batch buffers, for a big file to be read ahead into (readahead.ts) while no batch is
+   * queued: after drain(), until the next file(). A worker then holds 4 MiB of read buffers, not 8.
+   */
+  idleBuffers(): [Buffer, Buffer] {
+    if (this.busy) throw new Error('batch buffers lent while a batch is queued');
+    return [this.filling.out, this.inFlight.out];
+  }
+
   /** Wait for any read still running into our buffers (after an error), then give them back. */
   async release(): Promise<void> {
     await Promise.allSettled([this.filling.reading, this.inFlight.reading]);

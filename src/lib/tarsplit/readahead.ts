@@ -16,11 +16,13 @@ const spare: Buffer[][] = [];
 /**
  * Feed exactly `size` bytes of `fd` to `sink` (each chunk is reused once the sink returns) and
  * return their CRC-64, big-endian. The caller closes `fd` only after this settles.
+ * `lent`: two equal buffers to read into (a layer's idle batch buffers), else this thread's own.
  */
-export async function copyReadAhead(addon: NativeAddon, fd: number, size: number, sink: (chunk: Buffer) => void): Promise<Buffer> {
-  const bufs = spare.pop() ?? [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+export async function copyReadAhead(addon: NativeAddon, fd: number, size: number, sink: (chunk: Buffer) => void, lent?: [Buffer, Buffer]): Promise<Buffer> {
+  const bufs = lent ?? spare.pop() ?? [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const chunk = bufs[0]!.length;
   const crc = Buffer.alloc(8);
-  const read = (pos: number, buf: Buffer) => addon.readRangeAsync(fd, pos, buf.subarray(0, Math.min(CHUNK, size - pos)), crc);
+  const read = (pos: number, buf: Buffer) => addon.readRangeAsync(fd, pos, buf.subarray(0, Math.min(chunk, size - pos)), crc);
   let pending: Promise<number> | undefined = size > 0 ? read(0, bufs[0]!) : undefined;
   try {
     for (let pos = 0, k = 0; pending; k ^= 1) {
@@ -36,6 +38,6 @@ export async function copyReadAhead(addon: NativeAddon, fd: number, size: number
   } finally {
     // A read still in flight writes into these buffers and reads the fd: wait for it.
     if (pending) await pending.catch(() => undefined);
-    spare.push(bufs);
+    if (!lent) spare.push(bufs);
   }
 }
