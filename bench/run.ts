@@ -14,7 +14,7 @@ import { benchRoot, bigSpec, chainSpec, layeredRoot } from './root.js';
 import { metaRoot } from './meta-root.js';
 import { createFloor } from './creates.js';
 import { finalPass } from './sync.js';
-import { casMigrateProcess, goMigrator, haveGoMigrator } from './peers.js';
+import { casMigrateProcess, goMigrator, haveGoMigrator, layoutFloor, startUp } from './peers.js';
 import { hostRoot } from './host-root.js';
 
 const args = process.argv.slice(2);
@@ -127,12 +127,13 @@ async function main(): Promise<void> {
   const peers = haveGoMigrator() ? {
     goMix: median(() => goMigrator(br.root)), casMix: median(() => casMigrateProcess(br.root)),
     goSmall: median(() => goMigrator(br.root, smallId)), casSmall: median(() => casMigrateProcess(br.root, smallId)),
+    floorMix: median(() => layoutFloor(br.root)), floorSmall: median(() => layoutFloor(br.root, smallId)), startUp: median(startUp),
   } : undefined;
   // The realistic host root (real trees of this machine), warm and cold, same tools.
   process.stderr.write('bench: preparing the host root from real trees (cached)…\n');
   const host = haveGoMigrator() ? hostRoot() : undefined;
   const hostRuns = host ? {
-    go: median(() => goMigrator(host.root)), cas: median(() => casMigrateProcess(host.root)),
+    go: median(() => goMigrator(host.root)), cas: median(() => casMigrateProcess(host.root)), floor: median(() => layoutFloor(host.root)),
     ...(dropCaches() ? { goCold: goMigrator(host.root, undefined, dropCaches), casCold: casMigrateProcess(host.root, undefined, dropCaches) } : {}),
   } : undefined;
   process.stderr.write('bench: first pass, a pull, the final pass, an unchanged pass…\n');
@@ -164,6 +165,16 @@ async function main(): Promise<void> {
   const tarBytes = ours.bytes;
   // No schedule beats the biggest layer's serial SHA-256, nor all bytes over every core's SHA-256.
   const scheduleBound = Math.max(bigOnly.bytes / 1e6 / limit.sha, tarBytes / 1e6 / (cores * limit.sha));
+  // The fastest a whole process writing the layout could be, from parts measured in this run:
+  // start-up, then the layout's own floor (cp -al) or, on the cores, its CPU plus every byte's
+  // SHA-256, or one layer's serial SHA-256, whichever is longest. The Go migrator writes nothing.
+  const processBound = (floor: { seconds: number; cpuSeconds: number }, bytes: number, serialBytes = 0) =>
+    (peers?.startUp.seconds ?? 0) + Math.max(floor.seconds, (floor.cpuSeconds + bytes / 1e6 / limit.sha) / cores, serialBytes / 1e6 / limit.sha);
+  const bestRatio = peers && {
+    mix: peers.goMix.seconds / processBound(peers.floorMix, tarBytes, bigOnly.bytes),
+    small: peers.goSmall.seconds / processBound(peers.floorSmall, small.bytes),
+    host: hostRuns && host ? hostRuns.go.seconds / processBound(hostRuns.floor, host.tarBytes) : NaN,
+  };
   const limitSeconds = tarBytes / 1e6 / limit.limit;
   const bigShaSeconds = bigOnly.bytes / 1e6 / limit.sha;
   const bounds = {
@@ -194,6 +205,7 @@ async function main(): Promise<void> {
     goMigrator: peers ? {
       mix: { goSeconds: peers.goMix.seconds, goMaxRssMiB: peers.goMix.maxRssMiB, casMigrateSeconds: peers.casMix.seconds, casMigrateMaxRssMiB: peers.casMix.maxRssMiB, speedup: peers.goMix.seconds / peers.casMix.seconds },
       smallFilesLayer: { goSeconds: peers.goSmall.seconds, casMigrateSeconds: peers.casSmall.seconds, speedup: peers.goSmall.seconds / peers.casSmall.seconds },
+      startUpSeconds: peers.startUp.seconds, layoutFloor: { mix: peers.floorMix, smallFilesLayer: peers.floorSmall, hostRoot: hostRuns?.floor ?? null }, bestReachableRatio: bestRatio,
     } : null,
     hostRoot: host && hostRuns ? {
       ...host, goSeconds: hostRuns.go.seconds, goMaxRssMiB: hostRuns.go.maxRssMiB, casMigrateSeconds: hostRuns.cas.seconds, casMigrateMaxRssMiB: hostRuns.cas.maxRssMiB,
@@ -230,6 +242,9 @@ async function main(): Promise<void> {
     ...(peers ? [
       `Go v1.10-migrator (../shared/peers, whole process, checksums only) on the mix: ${fmt(peers.goMix.seconds)} s, peak RSS ${fmt(peers.goMix.maxRssMiB, 0)} MiB; whole cas-migrate process (full migration): ${fmt(peers.casMix.seconds)} s, peak RSS ${fmt(peers.casMix.maxRssMiB, 0)} MiB → ${fmt(peers.goMix.seconds / peers.casMix.seconds)}× (target 3×)`,
       `the small-files layer alone: Go v1.10-migrator ${fmt(peers.goSmall.seconds)} s, whole cas-migrate process ${fmt(peers.casSmall.seconds)} s → ${fmt(peers.goSmall.seconds / peers.casSmall.seconds)}× (target 1.5×)`,
+      `floors of a whole process that writes the layout (this run): start-up (\`--version\`) ${fmt(peers.startUp.seconds)} s; cp -al of the layer dirs: mix ${fmt(peers.floorMix.seconds)} s (${fmt(peers.floorMix.cpuSeconds)} CPU s), small-files layer ${fmt(peers.floorSmall.seconds)} s` +
+        (hostRuns ? `, host root ${fmt(hostRuns.floor.seconds)} s (${fmt(hostRuns.floor.cpuSeconds)} CPU s)` : '') +
+        ` → the best ratio against the Go migrator any such process reaches here: mix ${fmt(bestRatio!.mix)}×, small-files layer ${fmt(bestRatio!.small)}×` + (hostRuns ? `, host root ${fmt(bestRatio!.host)}×` : ''),
     ] : ['Go v1.10-migrator: not found at ../shared/peers/v1.10-migrator; the tar-split | sha256sum pipeline above is the only baseline']),
     `checksum phase on the mix: ${fmt(ours.seconds)} s against its schedule bound ${fmt(scheduleBound)} s (max of the biggest layer's serial SHA-256 and all bytes over ${cores} cores' SHA-256) → ${fmt(ours.seconds / scheduleBound)}× the bound (target ≤ 1.5×)`,
     ...(host && hostRuns ? [

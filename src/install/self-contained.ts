@@ -27,7 +27,7 @@ export function installSelfContained(dirIn: string): Installed {
   writeFileSync(`${tmp}/cas-migrate`, `#!/bin/sh
 # cas-migrate with its own Node (installed by \`cas-migrate install\`): runs on a host without Node.
 here=$(dirname "$(readlink -f "$0")")
-exec "$here/node" "$here/app/bin/run.js" "$@"
+exec "$here/node" --max-semi-space-size=2 "$here/app/bin/run.js" "$@"
 `, { mode: 0o755 });
   if (existsSync(`${tmp}/app/deploy/final-pass.sh`)) cpSync(`${tmp}/app/deploy/final-pass.sh`, `${tmp}/final-pass.sh`);
   // Replaced whole, so a launcher never runs half an old and half a new copy.
