@@ -16,6 +16,7 @@ test('the packed tarball installs without dev dependencies, teaches with --help 
   const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
   const list = execFileSync('tar', ['-tzf', join(work, tgz)]).toString();
   assert.match(list, /package\/dist\/src\/commands\/migrate\.js/);
+  assert.match(list, /package\/oclif\.manifest\.json/); // a start imports only the command it runs
   assert.doesNotMatch(list, /package\/(dist\/)?test\//);
   const prefix = join(work, 'inst');
   execFileSync('npm', ['install', '--prefix', prefix, '--omit=dev', '--no-audit', '--no-fund', join(work, tgz)], { stdio: 'ignore', timeout: 300_000 });
