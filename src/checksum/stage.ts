@@ -2,6 +2,7 @@
 // run on the worker pool, and each result is checkpointed as soon as it arrives.
 import { Checkpoints, inputStamp } from './checkpoints.js';
 import { runChecksums, type PoolEvents } from './pool.js';
+import { checksumInline, smallEnoughInline } from './inline.js';
 import type { ChecksumJob, LayerDigest } from './types.js';
 
 export async function checksumStage(
@@ -26,13 +27,15 @@ export async function checksumStage(
   });
   const reused = jobs.length - todo.length + known.size;
   try {
-    const fresh = await runChecksums(todo, workers, {
+    const poolEvents: PoolEvents = {
       ...events,
       onDone: (d) => {
         cp.record(stamps.get(d.v1Id)!, d);
         events.onDone?.(d);
       },
-    });
+    };
+    // A sync pass (some layers known) with a little left to read does it in this thread.
+    const fresh = known.size > 0 && smallEnoughInline(todo) ? await checksumInline(todo, poolEvents) : await runChecksums(todo, workers, poolEvents);
     for (const [id, d] of fresh) digests.set(id, d);
   } finally {
     cp.close();
