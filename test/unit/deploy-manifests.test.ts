@@ -43,7 +43,7 @@ test('the pre-migration DaemonSet runs provisional passes on every node beside t
   const c = s.containers[0]!;
   const args = c.args.join(' ');
   assert.match(args, /install --to \/host\/opt\/cas-migrate/);
-  assert.match(args, /while true; do node \/opt\/cas-migrate\/bin\/run.js --root \/var\/lib\/docker --json/);
+  assert.match(args, /while true; do node --max-semi-space-size=2 \/opt\/cas-migrate\/bin\/run.js --root \/var\/lib\/docker --json/);
   assert.doesNotMatch(args, /--dry-run/);
   assert.equal(c.securityContext.privileged, true);
   assert.deepEqual(s.volumes.map((v) => v.hostPath.path).sort(), ['/opt', '/var/lib/docker']);
