@@ -141,3 +141,17 @@ export function extractAufs(tar: string, dest: string): void {
   mkdirSync(dest, { recursive: true });
   execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--numeric-owner', '--same-owner', '-xpf', tar, '-C', dest]);
 }
+
+/**
+ * A layer as a checksum job reads it: `tree` archived by `writer`, described by Go
+ * `tar-split disasm`, its aufs diff dir extracted from the archive; all under `work`.
+ */
+export function checksumJobFor(work: string, name: string, tree: string, writer: Writer) {
+  const tar = join(work, `${name}.tar`);
+  archive(tree, tar, writer);
+  const tarData = join(work, `${name}.json.gz`);
+  execFileSync('tar-split', ['disasm', '--no-stdout', '--output', tarData, tar], { stdio: 'ignore' });
+  const dir = join(work, `${name}-diff`);
+  extractAufs(tar, dir);
+  return { tar, job: { v1Id: name, weight: 1, tarData, fileRoot: dir, source: { kind: 'dir' as const, dir, excludeAufsMeta: true }, pathBOut: join(work, `${name}-b.json.gz`) } };
+}

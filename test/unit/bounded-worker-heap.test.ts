@@ -3,12 +3,11 @@
 // counted once. The bound is made tiny here so that a real layer of long names overflows it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChecksums, WORKER_LIMITS } from '../../src/checksum/pool.js';
-import { archive, extractAufs } from '../helpers/layer-tree.js';
+import { checksumJobFor } from '../helpers/layer-tree.js';
 
 let work: string;
 before(() => {
@@ -23,13 +22,7 @@ function layer(name: string, files: number) {
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, `${'n'.repeat(200)}-${i}`), `file ${i}\n`);
   }
-  const tar = join(work, `${name}.tar`);
-  archive(tree, tar, 'gnu');
-  const tarData = join(work, `${name}.json.gz`);
-  execFileSync('tar-split', ['disasm', '--no-stdout', '--output', tarData, tar], { stdio: 'ignore' });
-  const dir = join(work, `${name}-diff`);
-  extractAufs(tar, dir);
-  const job = { v1Id: name, weight: 1, tarData, fileRoot: dir, source: { kind: 'dir' as const, dir, excludeAufsMeta: true }, pathBOut: join(work, `${name}-b.json.gz`) };
+  const { tar, job } = checksumJobFor(work, name, tree, 'gnu');
   return { job, want: 'sha256:' + createHash('sha256').update(readFileSync(tar)).digest('hex'), tarBytes: readFileSync(tar).length };
 }
 

@@ -3,12 +3,11 @@
 // same failure naming the file, and the rule must send big work to the workers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChecksums } from '../../src/checksum/pool.js';
 import { checksumInline, smallEnoughInline } from '../../src/checksum/inline.js';
-import { archive, extractAufs } from '../helpers/layer-tree.js';
+import { checksumJobFor } from '../helpers/layer-tree.js';
 
 let work: string;
 before(() => {
@@ -20,13 +19,8 @@ function layer(name: string) {
   const tree = join(work, `${name}-tree`);
   mkdirSync(join(tree, 'etc'), { recursive: true });
   for (let i = 0; i < 30; i++) writeFileSync(join(tree, 'etc', `f${i}`), `pulled file ${i}\n`.repeat(i + 1));
-  const tar = join(work, `${name}.tar`);
-  archive(tree, tar, 'bsdtar');
-  const tarData = join(work, `${name}.json.gz`);
-  execFileSync('tar-split', ['disasm', '--no-stdout', '--output', tarData, tar], { stdio: 'ignore' });
-  const dir = join(work, `${name}-diff`);
-  extractAufs(tar, dir);
-  return { v1Id: name, weight: 10_000, tarData, fileRoot: dir, source: { kind: 'dir' as const, dir, excludeAufsMeta: true }, pathBOut: join(work, `${name}-b.json.gz`) };
+  const { job } = checksumJobFor(work, name, tree, 'bsdtar');
+  return { ...job, weight: 10_000 };
 }
 
 const plain = (m: Map<string, { diffId: string; path: string; size: number; bytes: number; fallbackReason?: string }>) =>
