@@ -196,9 +196,7 @@ for (const d of DRIVERS) {
         assert.equal(dockerd.docker(['logs', c.id]), c.logs, name);
       }
       assert.equal(src().containers.get('runner')!.logs, 'started\n');
-      dockerd.docker(['start', 'keeper']);
-      assert.equal(dockerd.docker(['wait', 'keeper']).trim(), '0');
-      assert.equal(dockerd.docker(['logs', 'keeper']), 'written into the stopped container\n');
+      assert.equal(dockerd.startStopped('keeper'), 'written into the stopped container\n');
     });
   });
 }

@@ -158,9 +158,7 @@ describe('dockerd 20.10 with the migrated containers', () => {
   test('docker start + wait works, and writing inside the container leaves the legacy copy alone', () => {
     const legacyFile = join(root, 'aufs/diff', ctrs.get('db')!.id, 'data/db.txt');
     const before = readFileSync(legacyFile);
-    d.docker(['start', 'db']);
-    assert.equal(d.docker(['wait', 'db']).trim(), '0');
-    const logs = d.docker(['logs', 'db']);
+    const logs = d.startStopped('db');
     assert.match(logs, /^db ready \(legacy run\)\n/);
     assert.match(logs, /rows that exist nowhere else\nappended\n/);
     assert.match(logs, /passwd-gone/);

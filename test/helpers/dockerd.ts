@@ -1,5 +1,6 @@
 // A private dockerd 20.10 (Debian docker.io) on a data root, as peers.md describes: its own
 // exec root, socket, pid file and containerd namespace, so tests never touch a system daemon.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ export interface Dockerd {
   log: string;
   docker(args: string[], opts?: { input?: Buffer; encoding?: 'buffer' }): string;
   dockerRaw(args: string[]): Buffer;
+  /** Start a stopped (migrated) container, wait for it, assert it exited 0; its logs. */
+  startStopped(name: string): string;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,11 @@ export async function startDockerd(root: string, state: string, ns: string, stor
     if (spawnSync(DOCKER_CLI, ['info'], { env, stdio: 'ignore' }).status === 0) {
       return {
         sock, log, docker, dockerRaw,
+        startStopped: (name) => {
+          docker(['start', name]);
+          assert.equal(docker(['wait', name]).trim(), '0', `container ${name} did not exit 0`);
+          return docker(['logs', name]);
+        },
         stop: async () => {
           if (!exited) {
             child.kill('SIGTERM');
