@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addon_tarsplit.h"
 #include "crc64.h"
 #include "files.h"
 #include "times.h"
@@ -56,132 +57,6 @@ static napi_value crc64_update_js(napi_env env, napi_callback_info info) {
   uint64_t crc = load_be(state);
   store_be(state, portable ? crc64_update_portable(crc, data, len) : crc64_update(crc, data, len));
   return NULL;
-}
-
-// A batch with its JavaScript buffers pinned for as long as a libuv thread may write them.
-struct job {
-  struct file_batch b;
-  char **paths;
-  napi_ref refs[4];
-  napi_async_work work;
-  napi_deferred deferred;
-};
-
-static void free_job(napi_env env, struct job *j) {
-  for (int i = 0; i < 4; i++)
-    if (j->refs[i]) napi_delete_reference(env, j->refs[i]);
-  free(j->paths);
-  free(j);
-}
-
-// (paths: Array<string | Buffer>, sizes: Float64Array, out: Buffer, crcs: Buffer, status: Int32Array)
-static struct job *parse_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) goto usage;
-  uint32_t n;
-  if (napi_get_array_length(env, argv[0], &n) != napi_ok) goto usage;
-  uint8_t *sizes, *out, *crcs, *status;
-  size_t sizes_len, out_len, crcs_len, status_len;
-  if (!bytes_of(env, argv[1], &sizes, &sizes_len) || !bytes_of(env, argv[2], &out, &out_len) ||
-      !bytes_of(env, argv[3], &crcs, &crcs_len) || !bytes_of(env, argv[4], &status, &status_len))
-    goto usage;
-  if (sizes_len < 8 * (size_t)n || crcs_len < 8 * (size_t)n || status_len < 4 * (size_t)n) goto usage;
-  double total = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    double size = ((double *)sizes)[i];
-    if (!(size >= 0) || size != (double)(size_t)size) goto usage; // a whole number of bytes
-    total += size;
-  }
-  if (total > (double)out_len) goto usage;
-
-  // One allocation: the pointer array, then every path with its NUL.
-  size_t bytes = n * sizeof(char *);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value name;
-    napi_valuetype t;
-    size_t len;
-    uint8_t *raw;
-    if (napi_get_element(env, argv[0], i, &name) != napi_ok || napi_typeof(env, name, &t) != napi_ok) goto usage;
-    if (t == napi_string) {
-      if (napi_get_value_string_utf8(env, name, NULL, 0, &len) != napi_ok) goto usage;
-    } else if (!bytes_of(env, name, &raw, &len)) goto usage;
-    bytes += len + 1;
-  }
-  struct job *j = calloc(1, sizeof *j);
-  char **paths = malloc(bytes ? bytes : 1);
-  if (!j || !paths) {
-    free(j);
-    free(paths);
-    napi_throw_error(env, NULL, "cas_native: out of memory");
-    return NULL;
-  }
-  char *p = (char *)(paths + n);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value name;
-    napi_valuetype t;
-    size_t len;
-    uint8_t *raw;
-    napi_get_element(env, argv[0], i, &name);
-    napi_typeof(env, name, &t);
-    paths[i] = p;
-    if (t == napi_string) {
-      napi_get_value_string_utf8(env, name, NULL, 0, &len);
-      napi_get_value_string_utf8(env, name, p, len + 1, &len);
-    } else {
-      bytes_of(env, name, &raw, &len);
-      memcpy(p, raw, len);
-      p[len] = 0;
-    }
-    p += len + 1;
-  }
-  j->paths = paths;
-  j->b = (struct file_batch){ n, (const char *const *)paths, (const double *)sizes, out, crcs, (int32_t *)status };
-  for (int i = 0; i < 4; i++) napi_create_reference(env, argv[i + 1], 1, &j->refs[i]);
-  return j;
-usage:
-  napi_throw_type_error(env, NULL, "readFiles(paths: Array<string | Buffer>, sizes: Float64Array, out: Buffer, crcs: Buffer, status: Int32Array)");
-  return NULL;
-}
-
-static napi_value read_files(napi_env env, napi_callback_info info) {
-  struct job *j = parse_batch(env, info);
-  if (!j) return NULL;
-  read_batch(&j->b);
-  free_job(env, j);
-  return NULL;
-}
-
-static void execute(napi_env env, void *data) {
-  (void)env;
-  read_batch(&((struct job *)data)->b);
-}
-
-static void complete(napi_env env, napi_status status, void *data) {
-  struct job *j = data;
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
-  if (status == napi_ok) napi_resolve_deferred(env, j->deferred, undefined);
-  else {
-    napi_value msg, err;
-    napi_create_string_utf8(env, "cas_native: batch read cancelled", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &err);
-    napi_reject_deferred(env, j->deferred, err);
-  }
-  napi_delete_async_work(env, j->work);
-  free_job(env, j);
-}
-
-// The same on a libuv thread: resolves once every file of the batch is read (or one failed).
-static napi_value read_files_async(napi_env env, napi_callback_info info) {
-  struct job *j = parse_batch(env, info);
-  if (!j) return NULL;
-  napi_value promise, name;
-  CHECK(napi_create_promise(env, &j->deferred, &promise));
-  CHECK(napi_create_string_utf8(env, "cas-migrate:readFiles", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_async_work(env, NULL, name, execute, complete, j, &j->work));
-  CHECK(napi_queue_async_work(env, j->work));
-  return promise;
 }
 
 // One chunk of a big file, read and CRC'd on a libuv thread (readRangeAsync).
@@ -305,14 +180,11 @@ NAPI_MODULE_INIT() {
   napi_value fn, flag;
   napi_create_function(env, "crc64Update", NAPI_AUTO_LENGTH, crc64_update_js, NULL, &fn);
   napi_set_named_property(env, exports, "crc64Update", fn);
-  napi_create_function(env, "readFiles", NAPI_AUTO_LENGTH, read_files, NULL, &fn);
-  napi_set_named_property(env, exports, "readFiles", fn);
-  napi_create_function(env, "readFilesAsync", NAPI_AUTO_LENGTH, read_files_async, NULL, &fn);
-  napi_set_named_property(env, exports, "readFilesAsync", fn);
   napi_create_function(env, "readRangeAsync", NAPI_AUTO_LENGTH, read_range_async, NULL, &fn);
   napi_set_named_property(env, exports, "readRangeAsync", fn);
   napi_create_function(env, "lutimens", NAPI_AUTO_LENGTH, lutimens_js, NULL, &fn);
   napi_set_named_property(env, exports, "lutimens", fn);
+  register_tarsplit(env, exports);
   napi_get_boolean(env, crc64_has_clmul(), &flag);
   napi_set_named_property(env, exports, "clmul", flag);
   return exports;

@@ -1,21 +1,19 @@
-// Reading a batch of small files with their CRC-64 (files.c).
+// Reading a layer's files with their CRC-64 (files.c).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
 
-/** Status of one file of a batch, besides -errno. */
-enum { FILE_OK = 0, FILE_NOT_READ = 1, FILE_NOT_REGULAR = 2, FILE_SIZE_DIFFERS = 3 };
+/** Status of opening or reading one file, besides -errno. */
+enum { FILE_OK = 0, FILE_NOT_REGULAR = 2, FILE_SIZE_DIFFERS = 3 };
 
-struct file_batch {
-  uint32_t n;
-  const char *const *paths; // NUL-terminated, absolute
-  const double *sizes;      // expected sizes; file i lands at the sum of the sizes before it
-  uint8_t *out;
-  uint8_t *crcs;   // 8 bytes per file, big-endian, as tar-split stores them
-  int32_t *status; // FILE_* or -errno; files after the first failure stay FILE_NOT_READ
-};
-
-void read_batch(const struct file_batch *b);
+/**
+ * Open a file for reading as ConfinedRoot.openFile does (the last component with O_NOFOLLOW, a
+ * FIFO without blocking) and check it is a regular file of `size` bytes: FILE_OK with *fd set,
+ * else the status (-errno, FILE_NOT_REGULAR, FILE_SIZE_DIFFERS) and no descriptor.
+ */
+int32_t open_one(const char *path, size_t size, int *fd);
+/** Read exactly `size` bytes of an opened file into dst, close it, CRC-64 into crc_be (big-endian). */
+int32_t read_opened(int fd, size_t size, uint8_t *dst, uint8_t crc_be[8]);
 
 /**
  * pread up to `len` bytes at `pos` (fewer only at end of file), with the CRC-64 of what was read

@@ -1,17 +1,21 @@
 // Path A: reassemble the layer tar from the legacy tar-split and the driver's files (§2.2).
 import { createHash } from 'node:crypto';
 import { ConfinedRoot } from '../lib/fs/confined.js';
+import { native } from '../lib/native/native.js';
 import { assemble, type HelperGate } from '../lib/tarsplit/assemble.js';
+import { assembleNative } from '../lib/tarsplit/assemble-native.js';
 import { openTarSplit, readEntries } from '../lib/tarsplit/reader.js';
 
 export async function checksumPathA(tarData: string, fileRoot: string, onBytes: (n: number) => void, helper?: HelperGate) {
   const sha = createHash('sha256');
   const input = openTarSplit(tarData);
+  const sink = (chunk: Buffer) => {
+    sha.update(chunk);
+    onBytes(chunk.length);
+  };
+  const root = new ConfinedRoot(fileRoot);
   try {
-    const r = await assemble(readEntries(input), new ConfinedRoot(fileRoot), (chunk) => {
-      sha.update(chunk);
-      onBytes(chunk.length);
-    }, { helper });
+    const r = native ? await assembleNative(native, input, root, sink) : await assemble(readEntries(input), root, sink, { helper });
     return { diffId: 'sha256:' + sha.digest('hex'), size: r.size, bytes: r.bytes };
   } finally {
     input.destroy();

@@ -1,6 +1,6 @@
 // The native addon (native/*.c) against the portable path it replaces: CRC-64 against hash-wasm
-// and Go's check value on every length and alignment around the fold blocks, batched reads
-// against the rules of ConfinedRoot, and whole layers checksummed both ways (the portable way in
+// and Go's check value on every length and alignment around the fold blocks, and whole layers
+// checksummed both ways (the portable way in
 // a child process with CAS_MIGRATE_NATIVE=0) to the same DiffID, the same fallback and the same error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSy
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { native, FILE_NOT_READ, FILE_NOT_REGULAR, FILE_OK, FILE_SIZE_DIFFERS } from '../../src/lib/native/native.js';
+import { native } from '../../src/lib/native/native.js';
 import { checksumLayer } from '../../src/checksum/job.js';
 import type { ChecksumJob } from '../../src/checksum/types.js';
 import { archive, extractAufs } from '../helpers/layer-tree.js';
@@ -61,36 +61,9 @@ test('native CRC-64 equals hash-wasm Go-ISO on every length and alignment, whole
   assert.equal(s.toString('hex'), ref.digest('hex'));
 });
 
-test('a batch read stops at the first file that is missing, a symlink, a FIFO, a directory or of another size', () => {
-  const addon = native!;
-  const dir = join(work, 'batch');
-  mkdirSync(join(dir, 'sub'), { recursive: true });
-  writeFileSync(join(dir, 'a'), 'alpha');
-  writeFileSync(join(dir, 'b'), 'bravo!');
-  symlinkSync('/etc/passwd', join(dir, 'link'));
-  execFileSync('mkfifo', [join(dir, 'fifo')]);
-  const run = (names: string[], sizes: number[]) => {
-    const out = Buffer.alloc(64), crcs = Buffer.alloc(8 * names.length), status = new Int32Array(names.length);
-    addon.readFiles(names.map((n) => join(dir, n)), Float64Array.from(sizes), out, crcs, status);
-    return { status: [...status], out, crcs };
-  };
-  const ok = run(['a', 'b'], [5, 6]);
-  assert.deepEqual(ok.status, [FILE_OK, FILE_OK]);
-  assert.equal(ok.out.subarray(0, 11).toString(), 'alphabravo!');
-  const crc = Buffer.alloc(8);
-  native!.crc64Update(crc, Buffer.from('bravo!'), true);
-  assert.ok(ok.crcs.subarray(8, 16).equals(crc));
-  assert.deepEqual(run(['a', 'missing', 'b'], [5, 1, 6]).status, [FILE_OK, -2 /* ENOENT */, FILE_NOT_READ]);
-  assert.deepEqual(run(['link', 'a'], [11, 5]).status, [-40 /* ELOOP */, FILE_NOT_READ]);
-  assert.deepEqual(run(['fifo'], [0]).status, [FILE_NOT_REGULAR]); // and did not block
-  assert.deepEqual(run(['sub'], [0]).status, [FILE_NOT_REGULAR]);
-  assert.deepEqual(run(['a', 'b'], [5, 7]).status, [FILE_OK, FILE_SIZE_DIFFERS]);
-  assert.throws(() => addon.readFiles([join(dir, 'a')], Float64Array.from([100]), Buffer.alloc(10), Buffer.alloc(8), new Int32Array(1)), TypeError);
-});
-
-// A layer of many small files (several batches), empty files, one file big enough to stream,
+// A layer of many small files (several output buffers), empty files, one file big enough to stream,
 // and a name that is not UTF-8, written by GNU tar (pax) and described by Go's tar-split;
-// "a-early" comes first in the stream and "b-escape/last" right after it, in the same batch.
+// "a-early" comes first in the stream and "b-escape/last" right after it, in the same group of opened files.
 function buildLayer(name: string): { job: ChecksumJob; dir: string; tar: string } {
   const tree = join(work, `${name}-tree`);
   for (let i = 0; i < 1300; i++) {
@@ -132,7 +105,7 @@ async function withAddon(job: ChecksumJob): Promise<unknown> {
   }
 }
 
-test('Path A with batched native reads gives the same DiffID as the portable path and as the archive itself', async () => {
+test('Path A with the native loop gives the same DiffID as the portable path and as the archive itself', async () => {
   const { job, tar } = buildLayer('same');
   const want = 'sha256:' + createHash('sha256').update(readFileSync(tar)).digest('hex');
   const ours = await withAddon(job);
@@ -144,8 +117,8 @@ test('with the addon, errors keep stream order: an early CRC mismatch falls back
   const { job, dir } = buildLayer('order');
   const early = join(dir, 'a-early'), original = readFileSync(early);
   writeFileSync(early, original.toString().toUpperCase());
-  // A directory swapped for a symlink out of the layer: refused while queueing the file, before
-  // the batch holding "a-early" is checked.
+  // A directory swapped for a symlink out of the layer: found while its file is opened, before
+  // "a-early", opened in the same group, is read and checked.
   rmSync(join(dir, 'b-escape'), { recursive: true });
   symlinkSync(work, join(dir, 'b-escape'));
   const ours = (await withAddon(job)) as { path: string; fallbackReason: string };

@@ -1,5 +1,5 @@
 // The optional native addon (native/*.c, built by `npm install` through node-gyp): CRC-64 with
-// carry-less multiply, batched small-file reads and nanosecond-exact file times. Optional because it needs a compiler at
+// carry-less multiply, Path A's per-entry loop, read-ahead of big files and nanosecond-exact file times. Optional because it needs a compiler at
 // install time; without it (or with CAS_MIGRATE_NATIVE=0) the same work runs in JavaScript and
 // hash-wasm, byte for byte the same results, slower (docs/performance.md).
 import { createRequire } from 'node:module';
@@ -7,14 +7,20 @@ import { createRequire } from 'node:module';
 export interface NativeAddon {
   /** Go's crc64.Update over `data`; `state` holds the running CRC, big-endian, updated in place. */
   crc64Update(state: Uint8Array, data: Uint8Array, portable?: boolean): void;
+  /** A layer's state for Path A's native loop (native/tsassemble.c), reading files under `root`. */
+  tarsplitOpen(root: string): TarSplitLayer;
+  /** Free the layer's state now (its name set can hold megabytes); no run may be in flight. */
+  tarsplitClose(layer: TarSplitLayer): void;
+  /** Record a cleaned name read outside the loop; true if the layer listed it before. */
+  tarsplitSeen(layer: TarSplitLayer, cleaned: Uint8Array): boolean;
   /**
-   * Read whole files into `out` back to back (file i at the sum of the sizes before it), each
-   * one's CRC-64 into `crcs` (8 bytes each, big-endian) and its status into `status`
-   * (0 ok, 1 not read, 2 not a regular file, 3 size differs, else -errno). Stops at the first failure.
+   * On a libuv thread, take on whole lines of gunzipped tar-split `input` from `pos`, writing the
+   * tar stream into `out` from 0; `result` gets [pos, produced, stop, size, files]: where it
+   * stopped, the bytes written, why (0 no whole line left, 1 `out` full, 2 the line at pos is
+   * for JavaScript), and Docker's size and the files read for the lines taken. No argument may
+   * be touched until it resolves.
    */
-  readFiles(paths: Array<string | Buffer>, sizes: Float64Array, out: Buffer, crcs: Buffer, status: Int32Array): void;
-  /** The same on a libuv thread; the buffers must not be touched until it resolves. */
-  readFilesAsync(paths: Array<string | Buffer>, sizes: Float64Array, out: Buffer, crcs: Buffer, status: Int32Array): Promise<void>;
+  tarsplitRunAsync(layer: TarSplitLayer, input: Uint8Array, pos: number, out: Uint8Array, result: Float64Array): Promise<void>;
   /**
    * Fill `out` from `position` of `fd` (less only at end of file) on a libuv thread, fold the
    * bytes into the CRC-64 `state` (big-endian, in place); resolves with the count read or -errno.
@@ -30,10 +36,8 @@ export interface NativeAddon {
   clmul: boolean;
 }
 
-export const FILE_OK = 0;
-export const FILE_NOT_READ = 1;
-export const FILE_NOT_REGULAR = 2;
-export const FILE_SIZE_DIFFERS = 3;
+/** An opaque handle (a Node-API external). */
+export type TarSplitLayer = { readonly __brand: 'TarSplitLayer' };
 
 function load(): NativeAddon | undefined {
   if (process.env.CAS_MIGRATE_NATIVE === '0') return undefined;
@@ -54,5 +58,5 @@ export const native: NativeAddon | undefined = load();
 /** For reports and the bench: which implementation runs. */
 export function nativeSummary(): string {
   if (!native) return 'portable (JavaScript + hash-wasm CRC-64)';
-  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, batched and read-ahead file reads)`;
+  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, tar-split loop, read-ahead of big files)`;
 }

@@ -1,14 +1,12 @@
-// Reassembly of a tar stream from tar-split entries and a file root (formats.md §5.5).
+// Reassembly of a tar stream from tar-split entries and a file root (formats.md §5.5): the
+// portable path, and the per-file step both paths share.
 import { closeSync, readSync } from 'node:fs';
 import { Crc64 } from '../crc64/crc64.js';
 import { CrcOffload } from '../crc64/offload.js';
 import { ShortReadError } from '../fs/read-errors.js';
 import { latin1 } from '../fs/gopath.js';
 import type { ConfinedRoot } from '../fs/confined.js';
-import { native } from '../native/native.js';
-import { copyReadAhead } from './readahead.js';
-import { BATCH_FILE_MAX, FileBatcher } from './batch.js';
-import { FILE_TYPE, type Entry } from './entry.js';
+import { FILE_TYPE, type Entry, type FileEntry } from './entry.js';
 import { CrcMismatchError } from './errors.js';
 
 export interface AssembleResult {
@@ -31,10 +29,13 @@ export const OFFLOAD_MIN = 32 << 20;
  */
 export type HelperGate = () => boolean;
 
+/** Feeds exactly `size` bytes of an open file to the stream and returns their CRC-64, big-endian. */
+export type FileCopy = (fd: number, size: number) => Buffer | Promise<Buffer>;
+
 /**
- * Feed the reassembled tar stream to `sink` chunk by chunk. The sink must consume each chunk
- * before returning (the buffer is reused). Like Go, the whole file is copied (not just `size`
- * bytes) and the CRC is compared afterwards.
+ * Feed the reassembled tar stream to `sink` chunk by chunk, in this thread (the path without the
+ * native addon; with it, assemble-native.ts). The sink must consume each chunk before returning
+ * (the buffer is reused).
  */
 export async function assemble(
   entries: AsyncIterable<Entry>,
@@ -42,64 +43,46 @@ export async function assemble(
   sink: (chunk: Buffer) => void,
   opts: { helper?: HelperGate } = {},
 ): Promise<AssembleResult> {
-  let buf: Buffer | undefined; // the portable path's read buffer
+  let buf: Buffer | undefined;
   let size = 0, bytes = 0, files = 0;
   const emit = (chunk: Buffer) => {
     sink(chunk);
     bytes += chunk.length;
   };
-  // With the native addon files are read on libuv threads, ahead of the hashing: small ones in
-  // batches (batch.ts), bigger ones chunk by chunk (readahead.ts).
-  const batcher = native ? new FileBatcher(native, root, emit) : undefined;
-  try {
-    for await (const e of entries) {
-      if (e.type !== FILE_TYPE) {
-        if (!e.payload || !e.payload.length) continue;
-        if (batcher?.busy) batcher.segment(e.payload);
-        else emit(e.payload);
-        continue;
-      }
-      size += e.size;
-      if (e.size === 0) continue;
-      // A NUL can only come from a crafted name_raw; the portable path refuses it with Node's own error.
-      if (batcher && e.size <= BATCH_FILE_MAX && !e.name.includes(0)) {
-        await batcher.file(e);
-        continue;
-      }
-      await batcher?.drain();
-      const { fd, size: onDisk } = root.openFile(latin1(e.name));
-      let digest: Buffer;
-      try {
-        // Go copies the whole file and compares CRCs; a file whose size differs from the entry's
-        // can only fail that comparison, so it fails here without being read. Otherwise exactly
-        // `size` bytes are read (no extra read to see EOF). Blocking reads: assembly runs in a
-        // worker thread (see ConfinedRoot).
-        if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
-        const addon = native;
-        digest = await crcOf(e.name, () =>
-          addon ? copyReadAhead(addon, fd, e.size, emit, batcher?.idleBuffers()) : copyFile(fd, e.size, (buf ??= Buffer.allocUnsafe(CHUNK)), emit, e.size >= OFFLOAD_MIN ? opts.helper : undefined),
-        );
-      } finally {
-        closeSync(fd);
-      }
-      files++;
-      if (!e.payload || !digest.equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
+  const copy: FileCopy = (fd, n) => copyFile(fd, n, (buf ??= Buffer.allocUnsafe(CHUNK)), emit, n >= OFFLOAD_MIN ? opts.helper : undefined);
+  for await (const e of entries) {
+    if (e.type !== FILE_TYPE) {
+      if (e.payload?.length) emit(e.payload);
+      continue;
     }
-    await batcher?.drain();
-  } finally {
-    await batcher?.release();
+    size += e.size;
+    if (e.size === 0) continue;
+    await copyEntryFile(e, root, copy);
+    files++;
   }
-  return { size, bytes, files: files + (batcher?.files ?? 0) };
+  return { size, bytes, files };
 }
 
-/** A file that ends early (it shrank since fstat) fails its CRC check, as it would in Go. */
-async function crcOf(name: Buffer, copy: () => Buffer | Promise<Buffer>): Promise<Buffer> {
+/**
+ * One file entry of size > 0: opened inside the root, copied, its CRC-64 compared. Go copies the
+ * whole file and compares CRCs; a file whose size differs from the entry's can only fail that
+ * comparison, so it fails here without being read. Otherwise exactly `size` bytes are read (no
+ * extra read to see EOF); a file that ends early (it shrank since fstat) fails its CRC check.
+ * Blocking opens: assembly runs in a worker thread (see ConfinedRoot).
+ */
+export async function copyEntryFile(e: FileEntry, root: ConfinedRoot, copy: FileCopy): Promise<void> {
+  const { fd, size: onDisk } = root.openFile(latin1(e.name));
+  let digest: Buffer;
   try {
-    return await copy();
-  } catch (e) {
-    if (e instanceof ShortReadError) throw new CrcMismatchError(name.toString('utf8'));
-    throw e;
+    if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
+    digest = await copy(fd, e.size);
+  } catch (err) {
+    if (err instanceof ShortReadError) throw new CrcMismatchError(e.name.toString('utf8'));
+    throw err;
+  } finally {
+    closeSync(fd);
   }
+  if (!e.payload || !digest.equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
 }
 
 /**

@@ -1,4 +1,4 @@
-// Files too big for a batch (batch.ts), with the native addon: the next chunk is read, and its
+// Files too big for the native loop (over 1 MiB, native/tsassemble.c), with the addon: the next chunk is read, and its
 // CRC-64 computed, on a libuv thread while this thread hashes the chunk before. The layer's
 // thread then only hashes SHA-256: the bench's 1 GiB file took ≈ 0.8 s with the reads and CRC
 // on its own thread and ≈ 0.68 s this way, its SHA-256 alone being ≈ 0.65 s (docs/performance.md).

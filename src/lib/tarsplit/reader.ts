@@ -59,30 +59,32 @@ export function parseEntryLine(line: string): Entry {
 }
 
 /**
- * Entries of a tar-split stream, with tar-split's unpacker rules: duplicate cleaned names are an
- * error; a final line without newline that is not valid JSON is ignored (truncated tail).
+ * The entry of one line, with tar-split's unpacker rules: a second file of the same cleaned name
+ * is an error (`isNew` records the name and says whether it is new); a final line without
+ * newline (`last`) that is blank or not valid JSON is ignored (a truncated tail).
  */
+export function lineEntry(line: Buffer, last: boolean, isNew: (cleaned: string) => boolean): Entry | undefined {
+  const text = line.toString('utf8');
+  if (last && text.trim() === '') return undefined;
+  let e: Entry;
+  try {
+    e = parseEntryLine(text);
+  } catch (err) {
+    if (last) return undefined;
+    throw err;
+  }
+  if (e.type === FILE_TYPE && !isNew(goClean(latin1(e.name)))) throw new TarSplitFormatError(`duplicates of file paths not supported: ${JSON.stringify(e.name.toString('utf8'))}`);
+  return e;
+}
+
+export const lineTooLong = (maxLine: number) => new TarSplitFormatError(`a line exceeds ${maxLine} bytes`);
+
+/** Entries of a tar-split stream (lineEntry's rules), one line at a time. */
 export async function* readEntries(input: Readable, maxLine = DEFAULT_MAX_LINE): AsyncGenerator<Entry> {
   const seen = new Set<string>();
+  const isNew = (c: string) => !seen.has(c) && !!seen.add(c);
   let pending: Buffer[] = [];
   let pendingLen = 0;
-  const emit = (line: Buffer, last: boolean): Entry | undefined => {
-    const text = line.toString('utf8');
-    if (last && text.trim() === '') return undefined;
-    let e: Entry;
-    try {
-      e = parseEntryLine(text);
-    } catch (err) {
-      if (last) return undefined;
-      throw err;
-    }
-    if (e.type === FILE_TYPE) {
-      const c = goClean(latin1(e.name));
-      if (seen.has(c)) throw new TarSplitFormatError(`duplicates of file paths not supported: ${JSON.stringify(e.name.toString('utf8'))}`);
-      seen.add(c);
-    }
-    return e;
-  };
   for await (const chunk of input as AsyncIterable<Buffer>) {
     let start = 0;
     for (;;) {
@@ -92,19 +94,19 @@ export async function* readEntries(input: Readable, maxLine = DEFAULT_MAX_LINE):
       const line = pending.length ? Buffer.concat([...pending, part]) : part;
       pending = [];
       pendingLen = 0;
-      if (line.length > maxLine) throw new TarSplitFormatError(`a line exceeds ${maxLine} bytes`);
-      const e = emit(line, false);
+      if (line.length > maxLine) throw lineTooLong(maxLine);
+      const e = lineEntry(line, false, isNew);
       if (e) yield e;
       start = nl + 1;
     }
     if (start < chunk.length) {
       pending.push(Buffer.from(chunk.subarray(start)));
       pendingLen += chunk.length - start;
-      if (pendingLen > maxLine) throw new TarSplitFormatError(`a line exceeds ${maxLine} bytes`);
+      if (pendingLen > maxLine) throw lineTooLong(maxLine);
     }
   }
   if (pendingLen) {
-    const e = emit(Buffer.concat(pending), true);
+    const e = lineEntry(Buffer.concat(pending), true, isNew);
     if (e) yield e;
   }
 }
