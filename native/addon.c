@@ -9,6 +9,7 @@
 #include "addon_tarsplit.h"
 #include "crc64.h"
 #include "files.h"
+#include "settle.h"
 #include "times.h"
 
 #define CHECK(call)                                                   \
@@ -23,11 +24,7 @@ static int bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   napi_typedarray_type type;
   napi_value ab;
   size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &offset) != napi_ok) return 0;
-  if (type == napi_float64_array) *len *= 8;
-  else if (type == napi_int32_array) *len *= 4;
-  else if (type != napi_uint8_array) return 0;
-  return 1;
+  return napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &offset) == napi_ok && type == napi_uint8_array;
 }
 
 static uint64_t load_be(const uint8_t *s) {
@@ -82,17 +79,9 @@ static void range_execute(napi_env env, void *data) {
 static void range_complete(napi_env env, napi_status status, void *data) {
   struct range_job *j = data;
   napi_value v;
-  if (status == napi_ok) {
-    napi_create_double(env, (double)j->result, &v);
-    napi_resolve_deferred(env, j->deferred, v);
-  } else {
-    napi_value msg;
-    napi_create_string_utf8(env, "cas_native: range read cancelled", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &v);
-    napi_reject_deferred(env, j->deferred, v);
-  }
-  napi_delete_async_work(env, j->work);
-  for (int i = 0; i < 2; i++) napi_delete_reference(env, j->refs[i]);
+  napi_create_double(env, (double)j->result, &v);
+  settle(env, j->deferred, status, v, "cas_native: range read cancelled");
+  drop_work(env, j->work, j->refs, 2);
   free(j);
 }
 

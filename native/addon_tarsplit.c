@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "settle.h"
 #include "tsassemble.h"
 
 /** The handle JavaScript holds: freed by tarsplitClose, or by the collector if never closed. */
@@ -115,16 +116,10 @@ static void complete(napi_env env, napi_status status, void *data) {
   if (status == napi_ok) {
     double *o = j->result;
     o[0] = (double)j->run.pos, o[1] = (double)j->run.produced, o[2] = j->run.stop, o[3] = (double)j->run.size, o[4] = (double)j->run.files;
-    napi_get_undefined(env, &v);
-    napi_resolve_deferred(env, j->deferred, v);
-  } else {
-    napi_value msg;
-    napi_create_string_utf8(env, "cas_native: tar-split run cancelled", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &v);
-    napi_reject_deferred(env, j->deferred, v);
   }
-  napi_delete_async_work(env, j->work);
-  for (int i = 0; i < 4; i++) napi_delete_reference(env, j->refs[i]);
+  napi_get_undefined(env, &v);
+  settle(env, j->deferred, status, v, "cas_native: tar-split run cancelled");
+  drop_work(env, j->work, j->refs, 4);
   free(j);
 }
 
