@@ -159,8 +159,10 @@ static size_t take_group(struct ts_layer *l, struct ts_run *r, struct record *rs
       rec.hash = h;
       rec.size = e.size;
       rec.kind = R_EMPTY_FILE;
+      // reader.ts refuses a file's payload that is not an 8-byte CRC, whatever the file's size.
+      if (e.payload && (ts_b64_len(e.payload, e.payload_len) != 8 || ts_b64_decode(e.payload, e.payload_len, rec.crc) != 8)) goto bail;
       if (e.size > 0) {
-        if (e.size > TS_FILE_MAX || !e.payload || ts_b64_len(e.payload, e.payload_len) != 8 || ts_b64_decode(e.payload, e.payload_len, rec.crc) != 8 || memchr(e.name, 0, e.name_len)) goto bail;
+        if (e.size > TS_FILE_MAX || !e.payload || memchr(e.name, 0, e.name_len)) goto bail;
         if (off + e.size > r->out_room) full = 1;
         else {
           // relativeInRoot: a leading "/" stays inside the root, ".." climbing out of it is an escape.

@@ -112,6 +112,8 @@ const SPELLINGS: Array<[string, string, () => string]> = [
   ['a name climbing out with ..', 'handed', () => withLine(named('etc/passwd'), (l) => l.replace('etc/passwd', '../../etc/passwd'))],
   ['a file listed twice', 'handed', () => { const i = goLines.findIndex((l) => l.includes('"name":"etc/passwd"')); return lines([...goLines.slice(0, i + 1), goLines[i]!.replace('etc/passwd', 'etc/./passwd'), ...goLines.slice(i + 1)]); }],
   ['a null payload for a file with bytes', 'handed', () => withLine(named('etc/passwd'), (l) => l.replace(/"payload":"[^"]*"/, '"payload":null'))],
+  ['a CRC of 7 bytes for an empty file', 'handed', () => withLine(named('empty'), (l) => l.replace(/"payload":null/, `"payload":"${Buffer.alloc(7).toString('base64')}"`))],
+  ['a CRC that is not base64 for an empty file', 'handed', () => withLine(named('empty'), (l) => l.replace(/"payload":null/, '"payload":"AAAA*AAAAAA="'))],
   ['a CRC of 7 bytes', 'handed', () => withLine(named('etc/passwd'), (l) => l.replace(/"payload":"[^"]*"/, `"payload":"${Buffer.alloc(7).toString('base64')}"`))],
   ['a wrong CRC', 'handed', () => withLine(named('etc/passwd'), (l) => l.replace(/"payload":"[^"]*"/, `"payload":"${Buffer.alloc(8, 7).toString('base64')}"`))],
   ['URL-safe base64 in a payload', 'handed', () => withLine((o) => o.type === 2 && typeof o.payload === 'string' && o.payload.includes('/'), (l) => l.replace(/\//g, '_'))],
