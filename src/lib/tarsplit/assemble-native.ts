@@ -19,8 +19,8 @@ import { DEFAULT_MAX_LINE, lineEntry, lineTooLong } from './reader.js';
 
 /** Stops of a run (tsassemble.h). */
 const INPUT_DONE = 0, BAIL = 2;
-// 2 MiB: half of what a layer's thread held before (two batch buffers of 2 MiB), and big files'
-// read-ahead borrows the same two.
+// 2 MiB, two of them, as the batch buffers before this loop (4 MiB batches were no faster:
+// docs/performance.md); big files' read-ahead borrows the same two.
 const OUT = 2 << 20;
 
 /**
@@ -34,8 +34,8 @@ const COLLECT_EVERY = 8 << 20;
 let scavenge: (() => void) | undefined;
 function collectYoung(): void {
   if (!scavenge) {
-    // --expose-gc from here on, for this process: the documented way to get V8's gc() without
-    // the command-line flag (every entry point would need it: bin/run.js, workers, tests).
+    // --expose-gc from here on, for this process (V8's flags are process-wide): gc() without the
+    // command-line flag, which every entry point would need (bin/run.js, workers, tests, bench).
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as (o: { type: 'minor' }) => void; // gc's own type is not in @types/node
     scavenge = () => gc({ type: 'minor' });
