@@ -1,13 +1,12 @@
 // Reassembly of a tar stream from tar-split entries and a file root (formats.md §5.5): the
-// portable path, and the per-file step both paths share.
-import { closeSync, readSync } from 'node:fs';
+// portable path (the per-file step both paths share is entry-file.ts).
+import { readSync } from 'node:fs';
 import { Crc64 } from '../crc64/crc64.js';
 import { CrcOffload } from '../crc64/offload.js';
 import { ShortReadError } from '../fs/read-errors.js';
-import { latin1 } from '../fs/gopath.js';
 import type { ConfinedRoot } from '../fs/confined.js';
-import { FILE_TYPE, type Entry, type FileEntry } from './entry.js';
-import { CrcMismatchError } from './errors.js';
+import { FILE_TYPE, type Entry } from './entry.js';
+import { copyEntryFile, type FileCopy } from './entry-file.js';
 
 export interface AssembleResult {
   /** Sum of entry sizes: Docker's layer "size" (regular-file payload bytes). */
@@ -28,9 +27,6 @@ export const OFFLOAD_MIN = 32 << 20;
  * then goes on from the reader's CRC state.
  */
 export type HelperGate = () => boolean;
-
-/** Feeds exactly `size` bytes of an open file to the stream and returns their CRC-64, big-endian. */
-export type FileCopy = (fd: number, size: number) => Buffer | Promise<Buffer>;
 
 /**
  * Feed the reassembled tar stream to `sink` chunk by chunk, in this thread (the path without the
@@ -61,28 +57,6 @@ export async function assemble(
     files++;
   }
   return { size, bytes, files };
-}
-
-/**
- * One file entry of size > 0: opened inside the root, copied, its CRC-64 compared. Go copies the
- * whole file and compares CRCs; a file whose size differs from the entry's can only fail that
- * comparison, so it fails here without being read. Otherwise exactly `size` bytes are read (no
- * extra read to see EOF); a file that ends early (it shrank since fstat) fails its CRC check.
- * Blocking opens: assembly runs in a worker thread (see ConfinedRoot).
- */
-export async function copyEntryFile(e: FileEntry, root: ConfinedRoot, copy: FileCopy): Promise<void> {
-  const { fd, size: onDisk } = root.openFile(latin1(e.name));
-  let digest: Buffer;
-  try {
-    if (onDisk !== e.size) throw new CrcMismatchError(e.name.toString('utf8'));
-    digest = await copy(fd, e.size);
-  } catch (err) {
-    if (err instanceof ShortReadError) throw new CrcMismatchError(e.name.toString('utf8'));
-    throw err;
-  } finally {
-    closeSync(fd);
-  }
-  if (!e.payload || !digest.equals(e.payload)) throw new CrcMismatchError(e.name.toString('utf8'));
 }
 
 /**
