@@ -39,6 +39,7 @@ export async function runChecksums(
   const queue = [...jobs].sort((a, b) => b.weight - a.weight);
   const results = new Map<string, LayerDigest>();
   if (queue.length === 0) return results;
+  const longest = queue[0];
   const n = Math.max(1, Math.min(workers, queue.length));
   const pool: Worker[] = [];
   const shared: PoolShared = { active: new SharedArrayBuffer(4), workers };
@@ -69,7 +70,7 @@ export async function runChecksums(
       if (!wasActive) Atomics.add(active, 0, 1);
       holding.set(w, { job, bytes: 0 });
       const { weight: _w, ...plain } = job;
-      w.postMessage(plain);
+      w.postMessage({ ...plain, background: job !== longest });
     };
     /** A worker that ran out of its bounded heap: its layer goes again, first, in a worker without the bound. */
     const outOfHeap = (w: Worker) => {

@@ -13,6 +13,8 @@ export interface ChecksumJob {
   pathBOut: string;
   /** verify: a Path A failure is the answer, never a reason to regenerate. */
   noFallback?: boolean;
+  /** Set by the pool: not the stage's longest job, so its worker thread yields the CPU (worker.ts). */
+  background?: boolean;
 }
 
 /** What every worker shares with the pool (workerData). */
