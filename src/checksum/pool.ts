@@ -1,6 +1,7 @@
 // A small pool of worker threads, one layer job at a time per worker, biggest layers first.
 // Plain worker_threads rather than piscina: jobs stream progress messages back while they run
 // and a fatal layer error must stop every worker at once; both are a few lines here.
+import { promises as fsp } from 'node:fs';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ChecksumJob, LayerDigest, PoolShared, WorkerMessage } from './types.js';
 
@@ -40,6 +41,10 @@ export async function runChecksums(
   const results = new Map<string, LayerDigest>();
   if (queue.length === 0) return results;
   const longest = queue[0];
+  // libuv starts its thread pool at its first use, and the threads inherit that thread's
+  // priority: used first by a background worker (worker.ts), every read and tar-split run of
+  // the process would go at nice 19. One call from this thread starts the pool first.
+  await fsp.access('/').catch(() => undefined);
   const n = Math.max(1, Math.min(workers, queue.length));
   const pool: Worker[] = [];
   const shared: PoolShared = { active: new SharedArrayBuffer(4), workers };
