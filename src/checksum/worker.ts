@@ -14,10 +14,11 @@ const PROGRESS_EVERY = 8 << 20;
 /**
  * The stage's longest job (the biggest layer, sent first) bounds the stage, so every other job's
  * thread runs at the lowest priority and takes the cores that one leaves: the small layers stay
- * off its core instead of taking turns with its SHA-256. On the bench mix the checksum phase went
- * 0.94–1.02 → 0.86–0.92 s (docs/performance.md). Linux keeps a nice value per thread, so this
- * lowers this worker's thread only (setpriority(2), "BUGS"); it is never raised again, which
- * would need privilege, and needs none: every job after the first is a background one.
+ * off its core instead of taking turns with its SHA-256. On the bench mix the checksum phase
+ * went 0.94–1.02 → 0.83–0.92 s in same-hour pairs (docs/performance.md). Linux keeps a nice
+ * value per thread, so this lowers this worker's thread only (setpriority(2), "BUGS"); it is
+ * never raised again, which would need privilege, and needs none: every job after the first is
+ * a background one.
  */
 let lowered = false;
 function yieldCpu(): void {
