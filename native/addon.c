@@ -9,7 +9,7 @@
 #include "addon_tarsplit.h"
 #include "crc64.h"
 #include "files.h"
-#include "settle.h"
+#include "napi_util.h"
 #include "times.h"
 
 #define CHECK(call)                                                   \
@@ -19,13 +19,6 @@
       return NULL;                                                    \
     }                                                                 \
   } while (0)
-
-static int bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  return napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &offset) == napi_ok && type == napi_uint8_array;
-}
 
 static uint64_t load_be(const uint8_t *s) {
   uint64_t v = 0;
@@ -45,7 +38,7 @@ static napi_value crc64_update_js(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint8_t *state, *data;
   size_t state_len, len;
-  if (argc < 2 || !bytes_of(env, argv[0], &state, &state_len) || state_len != 8 || !bytes_of(env, argv[1], &data, &len)) {
+  if (argc < 2 || !u8_of(env, argv[0], &state, &state_len) || state_len != 8 || !u8_of(env, argv[1], &data, &len)) {
     napi_throw_type_error(env, NULL, "crc64Update(state: Uint8Array(8), data: Uint8Array)");
     return NULL;
   }
@@ -99,7 +92,7 @@ static napi_value read_range_async(napi_env env, napi_callback_info info) {
   size_t len, state_len;
   if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
       napi_get_value_double(env, argv[1], &pos) != napi_ok || !(pos >= 0) || pos != (double)(uint64_t)pos ||
-      !bytes_of(env, argv[2], &out, &len) || !bytes_of(env, argv[3], &state, &state_len) || state_len != 8) {
+      !u8_of(env, argv[2], &out, &len) || !u8_of(env, argv[3], &state, &state_len) || state_len != 8) {
     napi_throw_type_error(env, NULL, "readRangeAsync(fd: number, position: number, out: Uint8Array, state: Uint8Array(8))");
     return NULL;
   }
@@ -141,7 +134,7 @@ static napi_value lutimens_js(napi_env env, napi_callback_info info) {
     if (len >= sizeof stack && !(path = malloc(len + 1))) goto oom;
     napi_get_value_string_utf8(env, argv[0], path, len + 1, &len);
   } else {
-    if (!bytes_of(env, argv[0], &raw, &len)) goto usage;
+    if (!u8_of(env, argv[0], &raw, &len)) goto usage;
     if (len >= sizeof stack && !(path = malloc(len + 1))) goto oom;
     memcpy(path, raw, len);
     path[len] = 0;

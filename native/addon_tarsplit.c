@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "settle.h"
+#include "napi_util.h"
 #include "tsassemble.h"
 
 /** The handle JavaScript holds: freed by tarsplitClose, or by the collector if never closed. */
@@ -19,13 +19,6 @@ static void finalize(napi_env env, void *data, void *hint) {
   struct handle *h = data;
   ts_layer_free(h->layer); // a handle is only collected once no run holds it
   free(h);
-}
-
-static int u8_of(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  return napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &offset) == napi_ok && type == napi_uint8_array;
 }
 
 static struct handle *handle_of(napi_env env, napi_value v) {

@@ -24,10 +24,11 @@ export interface PoolEvents {
 /**
  * Each worker's V8 heap is bounded: left alone, V8 grew every worker's young generation to 32 MiB
  * and let garbage pile up in the old one, ≈ 50 MiB a worker on the bench's host root, for a
- * working set of a few MiB (a layer's parsed entries stream through; what stays is its set of
- * names). Bounded, the host root's checksum phase went from ≈ 220 to ≈ 145 MiB and did not get
- * slower (docs/performance.md). A layer whose names do not fit (about a million files) makes its
- * worker run out of heap; that layer alone is run again in a worker without the bound.
+ * working set of a few MiB (a layer's entries stream through). Bounded, the host root's checksum
+ * phase went from ≈ 220 to ≈ 145 MiB and did not get slower (docs/performance.md). With the
+ * addon a layer's set of names lives in C, outside this bound; the portable path keeps it in
+ * JavaScript, and a layer whose names do not fit there (about a million files) makes its worker
+ * run out of heap: that layer alone is run again in a worker without the bound.
  */
 export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 

@@ -71,12 +71,13 @@ test('the CRC helper thread: a file that ends early, a read error, a sink that t
 
 test('native read-ahead: the same bytes and CRC; a file that ends early, a read error, a sink that throws; the next file is right', { skip: native ? false : 'the native addon is not built' }, async () => {
   const addon = native!;
-  const r = await collect(file, (fd, sink) => copyReadAhead(addon, fd, bytes.length, sink));
+  const bufs: [Buffer, Buffer] = [Buffer.alloc(2 << 20), Buffer.alloc(2 << 20)];
+  const r = await collect(file, (fd, sink) => copyReadAhead(addon, fd, bytes.length, sink, bufs));
   assert.ok(r.seen.equals(bytes) && r.crc.equals(crc64(bytes)));
-  await assert.rejects(collect(file, (fd, sink) => copyReadAhead(addon, fd, bytes.length + 1, sink)), ShortReadError);
-  await assert.rejects(collect(work, (fd, sink) => copyReadAhead(addon, fd, 10, sink)), { code: 'EISDIR' });
-  await assert.rejects(collect(file, (fd) => copyReadAhead(addon, fd, bytes.length, () => { throw new Error('sink failed'); })), /sink failed/);
-  const again = await collect(file, (fd, sink) => copyReadAhead(addon, fd, bytes.length, sink));
+  await assert.rejects(collect(file, (fd, sink) => copyReadAhead(addon, fd, bytes.length + 1, sink, bufs)), ShortReadError);
+  await assert.rejects(collect(work, (fd, sink) => copyReadAhead(addon, fd, 10, sink, bufs)), { code: 'EISDIR' });
+  await assert.rejects(collect(file, (fd) => copyReadAhead(addon, fd, bytes.length, () => { throw new Error('sink failed'); }, bufs)), /sink failed/);
+  const again = await collect(file, (fd, sink) => copyReadAhead(addon, fd, bytes.length, sink, bufs));
   assert.ok(again.seen.equals(bytes) && again.crc.equals(crc64(bytes)));
 });
 

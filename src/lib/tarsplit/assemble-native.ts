@@ -45,7 +45,7 @@ function collectYoung(): void {
 }
 
 /** Pairs of output buffers no layer is using, kept for this thread's next layer. */
-const spare: Buffer[][] = [];
+const spare: Array<[Buffer, Buffer]> = [];
 
 export interface NativeAssembleResult extends AssembleResult {
   /** Lines the loop left to JavaScript (big files, rare spellings, failures). */
@@ -53,7 +53,7 @@ export interface NativeAssembleResult extends AssembleResult {
 }
 
 export async function assembleNative(addon: NativeAddon, input: Readable, root: ConfinedRoot, sink: (chunk: Buffer) => void): Promise<NativeAssembleResult> {
-  const bufs = spare.pop() ?? [Buffer.allocUnsafe(OUT), Buffer.allocUnsafe(OUT)];
+  const bufs: [Buffer, Buffer] = spare.pop() ?? [Buffer.allocUnsafe(OUT), Buffer.allocUnsafe(OUT)];
   const result = new Float64Array(5);
   const layer = addon.tarsplitOpen(root.root);
   let size = 0, bytes = 0, files = 0, handed = 0, k = 0;
@@ -79,7 +79,7 @@ export async function assembleNative(addon: NativeAddon, input: Readable, root: 
     size += e.size;
     if (e.size === 0) return;
     // No run is in flight: its two buffers are free for the read-ahead.
-    await copyEntryFile(e, root, (fd, n) => copyReadAhead(addon, fd, n, emit, [bufs[0]!, bufs[1]!]));
+    await copyEntryFile(e, root, (fd, n) => copyReadAhead(addon, fd, n, emit, bufs));
     files++;
   };
   /** Every whole line of data from pos, through the loop and `take`; returns where the last one ends. */
