@@ -2,7 +2,6 @@
 // with its reason and skipped later; it never stops the migration of the rest.
 import { promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
-import initSqlJs from 'sql.js';
 import { parseRawObject } from '../lib/gojson/rawmap.js';
 import { isV1Id } from './records.js';
 
@@ -89,6 +88,10 @@ export async function readLinkGraph(root: string): Promise<LinkGraph | undefined
   } catch {
     return undefined;
   }
+  // Imported here, not at the top: a root without linkgraph.db (every CAS-era one, most graph
+  // ones) never needs it, and importing its CommonJS glue from ESM cost 7–16 ms of every
+  // start (Node's CommonJS lexer reads all of it).
+  const { default: initSqlJs } = await import('sql.js');
   const require = createRequire(import.meta.url);
   const SQL = await initSqlJs({ locateFile: (f: string) => require.resolve(`sql.js/dist/${f}`) });
   const db = new SQL.Database(data);
