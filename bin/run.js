@@ -8,7 +8,8 @@
 // root under 150 MiB at no measured cost (docs/performance.md). Only a flag at start can set it;
 // the self-contained launcher (src/install/self-contained.ts) passes the same. `node bin/run.js`
 // works as well, without it.
-import { execute } from '@oclif/core';
+// The bundled CLI (scripts/bundle.js): one file to load instead of a few hundred.
+import { execute } from '../dist/bundle/cli.js';
 
 const args = process.argv.slice(2);
 const first = args[0];

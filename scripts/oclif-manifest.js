@@ -12,6 +12,6 @@ rmSync(out, { force: true });
 const plugin = new Plugin({ root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true });
 await plugin.load();
 const ids = Object.keys(plugin.manifest.commands);
-if (ids.length === 0) throw new Error('oclif manifest: no commands found under dist/src/commands (build first)');
+if (ids.length === 0) throw new Error('oclif manifest: no commands found in dist/bundle/cli.js (build first)');
 writeFileSync(out, JSON.stringify(plugin.manifest) + '\n');
 process.stderr.write(`oclif manifest: ${ids.join(', ')}\n`);

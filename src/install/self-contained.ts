@@ -22,7 +22,7 @@ export function installSelfContained(dirIn: string): Installed {
   mkdirSync(`${tmp}/app`, { recursive: true });
   cpSync(process.execPath, `${tmp}/node`);
   chmodSync(`${tmp}/node`, 0o755);
-  for (const part of ['package.json', 'oclif.manifest.json', 'bin', 'dist/src', 'node_modules', 'build/Release', 'deploy/final-pass.sh'])
+  for (const part of ['package.json', 'oclif.manifest.json', 'bin', 'dist/src', 'dist/bundle', 'node_modules', 'build/Release', 'deploy/final-pass.sh'])
     if (existsSync(`${PKG}/${part}`)) cpSync(`${PKG}/${part}`, `${tmp}/app/${part}`, { recursive: true, verbatimSymlinks: true });
   writeFileSync(`${tmp}/cas-migrate`, `#!/bin/sh
 # cas-migrate with its own Node (installed by \`cas-migrate install\`): runs on a host without Node.

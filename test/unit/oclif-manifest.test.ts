@@ -1,5 +1,6 @@
-// The build writes oclif.manifest.json (scripts/oclif-manifest.js) so that a start imports only
-// the command it runs. oclif trusts the file: a stale one would hide a new command or flag.
+// The build writes oclif.manifest.json (scripts/oclif-manifest.js) from the commands the bundled
+// CLI lists (src/cli.ts, COMMANDS). oclif trusts both: a command file missing from that list, or a
+// stale manifest, would hide a command or a flag.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
