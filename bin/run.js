@@ -8,8 +8,11 @@
 // root under 150 MiB at no measured cost (docs/performance.md). Only a flag at start can set it;
 // the self-contained launcher (src/install/self-contained.ts) passes the same. `node bin/run.js`
 // works as well, without it.
+// oclif checks Node against its own package's engines at import, with semver (≈ 10 ms of every
+// start); package.json's engines already says which Node this tool needs.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
 // The bundled CLI (scripts/bundle.js): one file to load instead of a few hundred.
-import { execute } from '../dist/bundle/cli.js';
+const { execute } = await import('../dist/bundle/cli.js');
 
 const args = process.argv.slice(2);
 const first = args[0];
