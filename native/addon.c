@@ -1,6 +1,7 @@
 // Node-API surface of the optional native addon (src/lib/native/native.ts loads it; without it
 // the same work runs in JavaScript and hash-wasm). Node-API keeps one build good for every
 // Node version from 20 on, and the addon is context-aware, so worker threads can load it.
+#include <errno.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "addon_tarsplit.h"
 #include "crc64.h"
 #include "files.h"
+#include "links.h"
 #include "napi_util.h"
 #include "times.h"
 
@@ -156,6 +158,37 @@ oom:
   return NULL;
 }
 
+// linkNames(srcDir: Uint8Array, dstDir: Uint8Array, names: Uint8Array, errs: Int32Array): the
+// count of names linked or refused (errs[i]: 0 or an errno), or -errno if a directory could not
+// be opened. names: each name followed by a NUL. Synchronous: the main thread's diff-dir walk
+// calls it a few hundred names at a time between its yields to the event loop.
+static char *cstr_of(const uint8_t *raw, size_t len) {
+  if (memchr(raw, 0, len)) return NULL; // a NUL inside would name another directory
+  char *s = malloc(len + 1);
+  if (s) memcpy(s, raw, len), s[len] = 0;
+  return s;
+}
+
+static napi_value link_names_js(napi_env env, napi_callback_info info) {
+  size_t argc = 4, slen, dlen, nlen, elen, offset;
+  napi_value argv[4], ab, result;
+  uint8_t *s, *d, *names;
+  int32_t *errs;
+  napi_typedarray_type type;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4 || !u8_of(env, argv[0], &s, &slen) || !u8_of(env, argv[1], &d, &dlen) || !u8_of(env, argv[2], &names, &nlen) ||
+      napi_get_typedarray_info(env, argv[3], &type, &elen, (void **)&errs, &ab, &offset) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "linkNames(srcDir: Uint8Array, dstDir: Uint8Array, names: Uint8Array, errs: Int32Array)");
+    return NULL;
+  }
+  char *src = cstr_of(s, slen), *dst = cstr_of(d, dlen);
+  long r = src && dst ? link_names(src, dst, (const char *)names, nlen, errs, elen) : -EINVAL;
+  free(src);
+  free(dst);
+  CHECK(napi_create_int64(env, r, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, crc64_init); // worker threads may load the addon at the same moment
@@ -166,6 +199,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "readRangeAsync", fn);
   napi_create_function(env, "lutimens", NAPI_AUTO_LENGTH, lutimens_js, NULL, &fn);
   napi_set_named_property(env, exports, "lutimens", fn);
+  napi_create_function(env, "linkNames", NAPI_AUTO_LENGTH, link_names_js, NULL, &fn);
+  napi_set_named_property(env, exports, "linkNames", fn);
   register_tarsplit(env, exports);
   napi_get_boolean(env, crc64_has_clmul(), &flag);
   napi_set_named_property(env, exports, "clmul", flag);

@@ -4,6 +4,7 @@
 import { linkSync, lstatSync, mkdirSync, promises as fsp, readdirSync } from 'node:fs';
 import { copyKeepingLinks, copyMeta } from '../lib/fs/copy.js';
 import { asBuffer, childPath, type FsPath } from '../lib/fs/walk.js';
+import { batchLinking, linkBatch } from '../lib/fs/link-batch.js';
 import { latin1 } from '../lib/fs/gopath.js';
 import { setXattr } from '../lib/fs/special.js';
 import { makeWhiteout } from './whiteout.js';
@@ -78,14 +79,25 @@ const YIELD_EVERY = 256;
 // full migration's time; the walk yields to the event loop every YIELD_EVERY entries instead.
 // Only directories and whiteouts are lstat'ed (their metadata is needed): readdir's d_type says
 // what the rest are, and a plain file or symlink only needs link(2) — 20 000 links took ≈ 350 ms
-// with an lstat and a Buffer path each, ≈ 215 ms without (docs/performance.md).
+// with an lstat and a Buffer path each, ≈ 215 ms without (docs/performance.md). With the addon
+// those links are collected and made by one call at each yield and at the end of a directory
+// (lib/fs/link-batch.ts); a name it could not link comes back to placeEntry, which tries again
+// and says why or copies.
 async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: MaterialiseStats, w: Walk): Promise<void> {
   const entries = readdirSync(srcDir, { withFileTypes: true, encoding: 'buffer' });
   entries.sort((a, b) => Buffer.compare(a.name, b.name));
   const present = new Set(entries.map((e) => latin1(e.name)));
+  const batch: Buffer[] = [];
+  const flush = async () => {
+    const names = batch.splice(0);
+    const left = linkBatch(srcDir, dstDir, names);
+    stats.linked += names.length - left.length;
+    for (const name of left) await placeEntry(childPath(srcDir, latin1(name)), childPath(dstDir, latin1(name)), stats, w);
+  };
   for (const e of entries) {
     if (++w.sinceYield >= YIELD_EVERY) {
       w.sinceYield = 0;
+      await flush();
       await new Promise(setImmediate);
       w.signal?.throwIfAborted();
     }
@@ -118,21 +130,28 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
       continue;
     }
     stats.files++;
-    if (w.mode === 'link') {
-      try {
-        linkSync(s, d); // link(2) on Linux does not follow a symlink: the link itself is linked
-        stats.linked++;
-        continue;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      }
+    if (w.mode === 'link' && batchLinking) batch.push(e.name);
+    else await placeEntry(s, d, stats, w);
+  }
+  await flush();
+}
+
+/** One non-directory: a hard link, or where that cannot be (EXDEV, or copy mode) a clone or copy. */
+async function placeEntry(s: FsPath, d: FsPath, stats: MaterialiseStats, w: Walk): Promise<void> {
+  if (w.mode === 'link') {
+    try {
+      linkSync(s, d); // link(2) on Linux does not follow a symlink: the link itself is linked
+      stats.linked++;
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     }
-    const st = lstatSync(s, { bigint: true });
-    const how = await copyKeepingLinks(asBuffer(s), asBuffer(d), st, w.copiedInodes, w.mode === 'link');
-    if (how === 'cloned') stats.cloned++;
-    else if (how === 'copied') {
-      stats.copied++;
-      if (st.isFile()) stats.copiedBytes += Number(st.size);
-    }
+  }
+  const st = lstatSync(s, { bigint: true });
+  const how = await copyKeepingLinks(asBuffer(s), asBuffer(d), st, w.copiedInodes, w.mode === 'link');
+  if (how === 'cloned') stats.cloned++;
+  else if (how === 'copied') {
+    stats.copied++;
+    if (st.isFile()) stats.copiedBytes += Number(st.size);
   }
 }

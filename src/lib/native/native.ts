@@ -32,6 +32,12 @@ export interface NativeAddon {
    * returns 0 or -errno.
    */
   lutimens(path: string | Buffer, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): number;
+  /**
+   * linkat(2) each NUL-terminated name of `names` from directory `srcDir` into `dstDir`, both
+   * opened once (native/links.c); errs[i] gets 0 or the i-th name's errno. Returns the count of
+   * names tried, or -errno when a directory cannot be opened (nothing linked).
+   */
+  linkNames(srcDir: Uint8Array, dstDir: Uint8Array, names: Uint8Array, errs: Int32Array): number;
   /** Whether this CPU folds with PCLMULQDQ (else slicing-by-8 in C). */
   clmul: boolean;
 }
