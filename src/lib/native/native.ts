@@ -1,5 +1,5 @@
 // The optional native addon (native/*.c, built by `npm install` through node-gyp): CRC-64 with
-// carry-less multiply, Path A's per-entry loop, read-ahead of big files and nanosecond-exact file times. Optional because it needs a compiler at
+// carry-less multiply, Path A's per-entry loop, read-ahead of big files, diff-dir links many names a call and nanosecond-exact file times. Optional because it needs a compiler at
 // install time; without it (or with CAS_MIGRATE_NATIVE=0) the same work runs in JavaScript and
 // hash-wasm, byte for byte the same results, slower (docs/performance.md).
 import { createRequire } from 'node:module';
@@ -64,5 +64,5 @@ export const native: NativeAddon | undefined = load();
 /** For reports and the bench: which implementation runs. */
 export function nativeSummary(): string {
   if (!native) return 'portable (JavaScript + hash-wasm CRC-64)';
-  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, tar-split loop, read-ahead of big files)`;
+  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, tar-split loop, read-ahead of big files, batched links)`;
 }
