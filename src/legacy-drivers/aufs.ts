@@ -89,6 +89,7 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
   const present = new Set(entries.map((e) => latin1(e.name)));
   const batch: Buffer[] = [];
   const flush = async () => {
+    if (batch.length === 0) return;
     const names = batch.splice(0);
     const left = linkBatch(srcDir, dstDir, names);
     stats.linked += names.length - left.length;
@@ -106,7 +107,10 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
       stats.droppedMeta.push(name);
       continue;
     }
+    // Anything else this walk does to the diff dir waits until the links collected before it
+    // are made: a failure is then met in the order the walk without the addon meets it.
     if (name === WH_OPQ) {
+      await flush();
       await setXattr(dstDir, 'trusted.overlay.opaque', 'y');
       stats.opaqueDirs++;
       continue;
@@ -116,6 +120,7 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
       const hidden = name.slice(WH.length);
       // A real entry of the same name wins, as it would in a later tar entry.
       if (hidden === '' || present.has(hidden)) continue;
+      await flush();
       const st = lstatSync(s, { bigint: true });
       await makeWhiteout(childPath(dstDir, hidden), { uid: Number(st.uid), gid: Number(st.gid), atimeNs: st.atimeNs, mtimeNs: st.mtimeNs });
       stats.whiteouts++;
@@ -123,6 +128,7 @@ async function convertDir(srcDir: FsPath, dstDir: FsPath, depth: number, stats: 
     }
     const d = childPath(dstDir, name);
     if (e.isDirectory()) {
+      await flush();
       const st = lstatSync(s, { bigint: true });
       mkdirSync(d);
       await convertDir(s, d, depth + 1, stats, w);
