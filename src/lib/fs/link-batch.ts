@@ -9,15 +9,18 @@ import { asBuffer, type FsPath } from './walk.js';
 
 const NUL = Buffer.from([0]);
 
-/** Whether linkBatch can link anything; without the addon every name comes back. */
-export const batchLinking = native !== undefined;
+/**
+ * Whether linkBatch can link anything: without the addon, or with a build older than
+ * native/links.c (a package updated without its install step), every name comes back.
+ */
+export const batchLinking = typeof native?.linkNames === 'function';
 
 /** Link each of `names` (raw bytes) from srcDir into dstDir; returns the names it did not link. */
 export function linkBatch(srcDir: FsPath, dstDir: FsPath, names: Buffer[]): Buffer[] {
-  if (!native || names.length === 0) return names;
+  if (!batchLinking || names.length === 0) return names;
   const errs = new Int32Array(names.length);
   const joined = Buffer.concat(names.flatMap((n) => [n, NUL]));
-  const done = native.linkNames(asBuffer(srcDir), asBuffer(dstDir), joined, errs);
+  const done = native!.linkNames(asBuffer(srcDir), asBuffer(dstDir), joined, errs);
   if (done < 0) return names; // a directory would not open: the per-entry code says why
   return names.filter((_, i) => i >= done || errs[i] !== 0);
 }
