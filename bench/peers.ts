@@ -6,9 +6,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 export const GO_MIGRATOR = fileURLToPath(new URL('../../../shared/peers/v1.10-migrator', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+// The source, not the build: dist/bench/ holds only what tsc emits.
+const READ_FLOOR_C = fileURLToPath(new URL('../../bench/read-floor.c', import.meta.url));
 
 export interface ProcessRun {
   seconds: number;
@@ -70,6 +73,21 @@ export function layoutFloor(root: string, only?: string): ProcessRun {
   } finally {
     rmSync(dest, { recursive: true, force: true });
   }
+}
+
+/**
+ * What reading every file of the layer dirs costs by itself, which the Go migrator pays as well:
+ * an open, reads to the end and a close per file, nothing else (bench/read-floor.c, compiled
+ * here with the system's cc). Its CPU seconds tighten the process bound where files are small
+ * and many. Undefined without a C compiler.
+ */
+export function readFloor(root: string, only?: string): ProcessRun | undefined {
+  const exe = join(tmpdir(), 'cas-bench-read-floor');
+  if (!existsSync(exe)) {
+    const r = spawnSync('cc', ['-O2', '-o', exe, READ_FLOOR_C], { encoding: 'utf8' });
+    if (r.status !== 0) return undefined;
+  }
+  return timed([exe, only ? join(root, 'aufs/diff', only) : join(root, 'aufs/diff')]);
 }
 
 /** The whole process doing nothing: Node, oclif and the command's module graph (`--version`). */
