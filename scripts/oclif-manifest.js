@@ -1,7 +1,9 @@
 // Writes oclif.manifest.json after each build, with @oclif/core's own Plugin loader (the `oclif`
-// CLI package would do the same, with a few hundred dependencies more). Without a manifest, oclif
-// imports every command and its whole module graph to find the one it runs, on every start:
-// the manifest makes a start import only that command (docs/performance.md, start-up).
+// CLI package would do the same, with a few hundred dependencies more), from the commands the
+// bundled CLI lists (src/cli.ts). Before the bundle it kept a start from importing every
+// command's module graph; now that all commands are one file, a start with or without it takes
+// the same time (--version 0.14-0.18 s either way), and it stays as oclif's documented record of
+// the commands and flags, held to them by test/unit/oclif-manifest.test.ts.
 import { writeFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Plugin } from '@oclif/core';
