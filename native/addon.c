@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addon_mapped.h"
 #include "addon_tarsplit.h"
 #include "crc64.h"
 #include "files.h"
@@ -21,16 +22,6 @@
       return NULL;                                                    \
     }                                                                 \
   } while (0)
-
-static uint64_t load_be(const uint8_t *s) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = (v << 8) | s[i];
-  return v;
-}
-
-static void store_be(uint8_t *s, uint64_t v) {
-  for (int i = 7; i >= 0; i--, v >>= 8) s[i] = (uint8_t)v;
-}
 
 // crc64Update(state: Uint8Array(8), data: Uint8Array, portable?: boolean): state is Go's crc
 // value, big-endian (the digest once the file is done), updated in place.
@@ -202,6 +193,7 @@ NAPI_MODULE_INIT() {
   napi_create_function(env, "linkNames", NAPI_AUTO_LENGTH, link_names_js, NULL, &fn);
   napi_set_named_property(env, exports, "linkNames", fn);
   register_tarsplit(env, exports);
+  register_mapped(env, exports);
   napi_get_boolean(env, crc64_has_clmul(), &flag);
   napi_set_named_property(env, exports, "clmul", flag);
   return exports;

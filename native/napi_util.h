@@ -1,6 +1,7 @@
-// Node-API helpers shared by addon.c and addon_tarsplit.c: the bytes of a Uint8Array, and the
-// end of an async work item (resolve its promise with a value or reject it as cancelled, then
-// drop the work and the references that kept its buffers alive).
+// Node-API helpers shared by the addon's files: the bytes of a Uint8Array, a CRC-64 state as
+// JavaScript holds it (8 bytes, big-endian), and the end of an async work item (resolve its
+// promise with a value or reject it as cancelled, then drop the work and the references that
+// kept its buffers alive).
 #pragma once
 #include <node_api.h>
 #include <stddef.h>
@@ -12,6 +13,16 @@ static inline int u8_of(napi_env env, napi_value v, uint8_t **data, size_t *len)
   napi_value ab;
   size_t offset;
   return napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &offset) == napi_ok && type == napi_uint8_array;
+}
+
+static inline uint64_t load_be(const uint8_t *s) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = (v << 8) | s[i];
+  return v;
+}
+
+static inline void store_be(uint8_t *s, uint64_t v) {
+  for (int i = 7; i >= 0; i--, v >>= 8) s[i] = (uint8_t)v;
 }
 
 static inline void settle(napi_env env, napi_deferred deferred, napi_status status, napi_value value, const char *cancelled) {

@@ -1,5 +1,5 @@
 // The optional native addon (native/*.c, built by `npm install` through node-gyp): CRC-64 with
-// carry-less multiply, Path A's per-entry loop, read-ahead of big files, diff-dir links many names a call and nanosecond-exact file times. Optional because it needs a compiler at
+// carry-less multiply, Path A's per-entry loop, big files mapped and read ahead, diff-dir links many names a call and nanosecond-exact file times. Optional because it needs a compiler at
 // install time; without it (or with CAS_MIGRATE_NATIVE=0) the same work runs in JavaScript and
 // hash-wasm, byte for byte the same results, slower (docs/performance.md).
 import { createRequire } from 'node:module';
@@ -27,6 +27,15 @@ export interface NativeAddon {
    * `out` and `state` must not be touched, nor `fd` closed, until it resolves.
    */
   readRangeAsync(fd: number, position: number, out: Uint8Array, state: Uint8Array): Promise<number>;
+  /**
+   * Map `length` bytes of `fd` from `position` (a multiple of the page size) on a libuv thread
+   * and fold them into the CRC-64 `state` (native/mapped.c); resolves with the window (shorter
+   * only at end of file), 0 if the file ended before `position` or shrank while mapped, or -errno
+   * if it cannot be mapped. `state` must not be touched, nor `fd` closed, until it resolves.
+   */
+  mapRangeAsync(fd: number, position: number, length: number, state: Uint8Array): Promise<ArrayBuffer | number>;
+  /** Unmap (and detach) a window of mapRangeAsync; true if the file shrank while it was mapped. */
+  unmapRange(window: ArrayBuffer): boolean;
   /**
    * utimensat(2) without following a symlink: seconds as whole numbers, nanoseconds 0..999 999 999;
    * returns 0 or -errno.
@@ -64,5 +73,5 @@ export const native: NativeAddon | undefined = load();
 /** For reports and the bench: which implementation runs. */
 export function nativeSummary(): string {
   if (!native) return 'portable (JavaScript + hash-wasm CRC-64)';
-  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, tar-split loop, read-ahead of big files, batched links)`;
+  return `native addon (CRC-64 ${native.clmul ? 'PCLMULQDQ' : 'slicing-by-8'}, tar-split loop, ${typeof native.mapRangeAsync === 'function' ? 'big files mapped' : 'read-ahead of big files'}, batched links)`;
 }

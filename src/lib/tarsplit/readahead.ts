@@ -1,36 +1,72 @@
-// Files too big for the native loop (over 1 MiB, native/tsassemble.c): the next chunk is read,
-// and its CRC-64 computed, on a libuv thread while this thread hashes the chunk before. The
-// layer's thread then only hashes SHA-256: the bench's 1 GiB file took ≈ 0.8 s with the reads and CRC
-// on its own thread and ≈ 0.68 s this way, its SHA-256 alone being ≈ 0.65 s (docs/performance.md).
-// One read in flight at a time keeps the CRC's order, and is enough: a chunk is read and CRC'd
-// several times faster than it is hashed.
+// Files too big for the native loop (over 1 MiB, native/tsassemble.c): the next chunk is mapped
+// (or read) and its CRC-64 computed on a libuv thread while this thread hashes the chunk before.
+// The layer's thread then only hashes SHA-256: the bench's 1 GiB file took ≈ 0.8 s with the reads
+// and CRC on its own thread and ≈ 0.68 s this way, its SHA-256 alone being ≈ 0.65 s
+// (docs/performance.md). One chunk in flight at a time keeps the CRC's order, and is enough: a
+// chunk is mapped and CRC'd several times faster than it is hashed.
+//
+// Mapped, not read: the hashing thread reads the page cache in place instead of a copy of it
+// (native/mapped.c says how a file truncated meanwhile is caught without ending the process).
+// Where a file cannot be mapped, the rest of it is read into `bufs`, the same bytes.
 import { readError, ShortReadError } from '../fs/read-errors.js';
 import type { NativeAddon } from '../native/native.js';
 
 /**
- * Feed exactly `size` bytes of `fd` to `sink` (each chunk is reused once the sink returns) and
- * return their CRC-64, big-endian. The caller closes `fd` only after this settles.
- * `bufs`: two equal buffers to read into, in turn (the layer's two output buffers, idle while a
- * big file streams: 2 MiB chunks were as fast as 4 MiB on the bench's 1 GiB file).
+ * A mapped window: 1 MiB, where 2 MiB windows cost the host root 7 MiB of peak RSS (two windows
+ * per worker are mapped at once, one hashed, one ahead; their pages count as the process's)
+ * and were no faster on the mix.
+ */
+const WINDOW = 1 << 20;
+
+/** A chunk ready to hash: its bytes, and the window to unmap once hashed (when mapped). */
+interface Chunk {
+  data: Buffer;
+  window?: ArrayBuffer;
+}
+
+/**
+ * Feed exactly `size` bytes of `fd` to `sink` (a chunk is gone once the sink returns: the sink
+ * must not keep it) and return their CRC-64, big-endian. The caller closes `fd` only after this
+ * settles. `bufs`: two equal buffers, the size of a chunk, to read into in turn where the file
+ * cannot be mapped (the layer's two output buffers, idle while a big file streams: 2 MiB chunks
+ * were as fast as 4 MiB on the bench's 1 GiB file).
  */
 export async function copyReadAhead(addon: NativeAddon, fd: number, size: number, sink: (chunk: Buffer) => void, bufs: [Buffer, Buffer]): Promise<Buffer> {
   const chunk = bufs[0].length;
   const crc = Buffer.alloc(8);
-  const read = (pos: number, buf: Buffer) => addon.readRangeAsync(fd, pos, buf.subarray(0, Math.min(chunk, size - pos)), crc);
-  let pending: Promise<number> | undefined = size > 0 ? read(0, bufs[0]) : undefined;
+  let mapping = typeof addon.mapRangeAsync === 'function'; // a build from before mapped.c reads
+  const next = async (pos: number, k: number): Promise<Chunk> => {
+    if (mapping) {
+      const r = await addon.mapRangeAsync(fd, pos, Math.min(WINDOW, size - pos), crc);
+      if (typeof r !== 'number') return { data: Buffer.from(r), window: r };
+      if (r === 0) throw new ShortReadError();
+      mapping = false; // not mappable here (or no window free): read the rest, from this chunk on
+    }
+    const got = await addon.readRangeAsync(fd, pos, bufs[k].subarray(0, Math.min(chunk, size - pos)), crc);
+    if (got < 0) throw readError(got);
+    if (got === 0) throw new ShortReadError();
+    return { data: bufs[k].subarray(0, got) };
+  };
+  let pending: Promise<Chunk> | undefined = size > 0 ? next(0, 0) : undefined;
   try {
     for (let pos = 0, k = 0; pending; k ^= 1) {
-      const got = await pending;
+      const c = await pending;
       pending = undefined;
-      if (got < 0) throw readError(got);
-      if (got === 0) throw new ShortReadError();
-      pos += got;
-      if (pos < size) pending = read(pos, bufs[k ^ 1]!);
-      sink(bufs[k]!.subarray(0, got));
+      pos += c.data.length;
+      if (pos < size) pending = next(pos, k ^ 1);
+      try {
+        sink(c.data);
+      } finally {
+        // Pages of a window that vanished while it was hashed read as zeros: the file shrank.
+        if (c.window && addon.unmapRange(c.window)) throw new ShortReadError();
+      }
     }
     return crc;
   } finally {
-    // A read still in flight writes into these buffers and reads the fd: wait for it.
-    if (pending) await pending.catch(() => undefined);
+    // A chunk still in flight reads the fd (and its window must be unmapped): wait for it.
+    if (pending) {
+      const c = await pending.catch(() => undefined);
+      if (c?.window) addon.unmapRange(c.window);
+    }
   }
 }

@@ -1,0 +1,115 @@
+// Big files mapped a window at a time (mapped.h). A mapped file can be truncated under us — the
+// source of an online pass is a live daemon's — and touching a page past the new end raises
+// SIGBUS, which would end the process. So every window is registered in a small table, and a
+// SIGBUS handler, installed once, puts a page of zeros over a vanished page of a registered
+// window and notes it: the reader goes on, and the window's owner fails the file as a read that
+// ended early would (the bytes read are thrown away). A SIGBUS anywhere else gets what it would
+// have had without the handler. mmap(2) in a signal handler is not on POSIX's list of
+// async-signal-safe calls, but it is a plain system call that takes no lock of the caller's;
+// the same trick keeps databases that map their files alive.
+#define _GNU_SOURCE
+#include "mapped.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc64.h"
+
+/** Windows in use at once: two per big file being read (one hashed, one ahead), per worker. */
+#define SLOTS 64
+
+static struct {
+  atomic_uintptr_t start, end; // start 0: free
+  atomic_int faulted;
+} table[SLOTS];
+static atomic_flag claimed[SLOTS];
+static struct sigaction previous;
+static uintptr_t page_size;
+static int installed = -1; // 0 once the handler is in place, else an errno
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx) {
+  uintptr_t a = (uintptr_t)si->si_addr;
+  if (si->si_code > 0) // raised by a fault, not sent
+    for (int i = 0; i < SLOTS; i++) {
+      uintptr_t s = atomic_load(&table[i].start), e = atomic_load(&table[i].end);
+      if (!s || a < s || a >= e) continue;
+      void *p = (void *)(a & ~(page_size - 1));
+      if (mmap(p, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) break;
+      atomic_store(&table[i].faulted, 1);
+      return;
+    }
+  if (previous.sa_flags & SA_SIGINFO) {
+    if (previous.sa_sigaction) previous.sa_sigaction(sig, si, ctx);
+    return;
+  }
+  if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+    previous.sa_handler(sig);
+    return;
+  }
+  // The default: the faulting access runs again and ends the process; a sent signal is sent again.
+  signal(sig, SIG_DFL);
+  if (si->si_code <= 0) raise(sig);
+}
+
+static void install(void) {
+  page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+  struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+  sigemptyset(&sa.sa_mask);
+  installed = sigaction(SIGBUS, &sa, &previous) == 0 ? 0 : errno;
+}
+
+int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapped *m) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, install);
+  m->slot = -1;
+  if (installed) return -installed;
+  if (pos % page_size) return -EINVAL;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -errno;
+  if (!S_ISREG(st.st_mode)) return -ENODEV; // read(2) says what is wrong with it
+  if ((uint64_t)st.st_size <= pos) return 0;
+  if ((uint64_t)st.st_size - pos < len) len = (size_t)((uint64_t)st.st_size - pos);
+  int slot = -1;
+  for (int i = 0; i < SLOTS && slot < 0; i++)
+    if (!atomic_flag_test_and_set(&claimed[i])) slot = i;
+  if (slot < 0) return -EBUSY;
+  void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)pos);
+  if (p == MAP_FAILED) {
+    int err = errno;
+    atomic_flag_clear(&claimed[slot]);
+    return -err;
+  }
+  madvise(p, len, MADV_SEQUENTIAL);
+  atomic_store(&table[slot].faulted, 0);
+  atomic_store(&table[slot].end, (uintptr_t)p + len);
+  atomic_store(&table[slot].start, (uintptr_t)p);
+  *m = (struct mapped){ .addr = p, .len = len, .slot = slot };
+  // Touches every page here, on the reading thread, so the hashing thread finds them mapped.
+  uint64_t c = crc64_update(*crc, p, len);
+  if (mapped_faulted(m)) {
+    mapped_close(m);
+    return 0; // ended early: the caller fails the file
+  }
+  *crc = c;
+  return (int64_t)len;
+}
+
+int mapped_faulted(const struct mapped *m) {
+  return m->slot >= 0 && atomic_load(&table[m->slot].faulted);
+}
+
+int mapped_close(struct mapped *m) {
+  if (m->slot < 0) return 0;
+  int faulted = atomic_load(&table[m->slot].faulted);
+  munmap(m->addr, m->len);
+  atomic_store(&table[m->slot].start, 0);
+  atomic_store(&table[m->slot].end, 0);
+  atomic_flag_clear(&claimed[m->slot]);
+  m->slot = -1;
+  return faulted;
+}

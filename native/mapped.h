@@ -1,0 +1,29 @@
+// Windows of a big file mapped instead of read (mapped.c): the hashing thread reads the page
+// cache in place, so a byte is copied by no one (a read(2) copied each once: ≈ 11% of the
+// mix's CPU, docs/performance.md).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+struct mapped {
+  uint8_t *addr;
+  size_t len;
+  int slot; // in the table the SIGBUS handler looks at; -1 once released
+};
+
+/**
+ * Map `len` bytes of `fd` at `pos` (a multiple of the page size) read-only, register the window
+ * with the SIGBUS handler, touch every page while folding the bytes into *crc. Returns the count
+ * mapped (`len`, or fewer when the file ended early: its size changed), or -errno (ENODEV and the
+ * like where the file cannot be mapped; EBUSY when the table is full) with nothing left mapped.
+ */
+int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapped *m);
+
+/**
+ * Unmap the window. Returns 1 if any of its pages was gone when touched (the file was truncated
+ * while mapped: the handler put a page of zeros there so the reader could go on), else 0.
+ */
+int mapped_close(struct mapped *m);
+
+/** Whether a page of the window has been found gone so far. */
+int mapped_faulted(const struct mapped *m);
