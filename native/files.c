@@ -11,8 +11,8 @@
 
 #include "crc64.h"
 
-int32_t open_one(const char *path, size_t size, int *fd) {
-  *fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+int32_t open_one(int dirfd, const char *path, size_t size, int *fd) {
+  *fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (*fd < 0) return -errno;
   struct stat st;
   int32_t status = FILE_OK;
@@ -26,9 +26,9 @@ int32_t open_one(const char *path, size_t size, int *fd) {
   return status;
 }
 
-int32_t read_opened(int fd, size_t size, uint8_t *dst, uint8_t crc_be[8]) {
+int32_t read_opened(int fd, size_t size, size_t got, uint8_t *dst, uint8_t crc_be[8]) {
   int32_t status = FILE_OK;
-  for (size_t got = 0; status == FILE_OK && got < size;) {
+  while (status == FILE_OK && got < size) {
     ssize_t k = read(fd, dst + got, size - got);
     if (k < 0 && errno == EINTR) continue;
     if (k < 0) status = -errno;

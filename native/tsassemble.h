@@ -9,6 +9,8 @@
 struct ts_layer {
   char *root;
   size_t root_len;
+  int root_fd; // the root opened once (O_PATH): files are opened relative to it; -1: by whole paths
+  int nowait;  // whether preadv2(RWF_NOWAIT) works here (kernel 4.14 and later)
   struct nameset seen; // cleaned names listed so far: a second one is an error
   struct nameset dirs; // directories (relative) found to be real directories
   uint8_t *scratch;    // ts_parse_line's
