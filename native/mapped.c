@@ -7,6 +7,13 @@
 // have had without the handler. mmap(2) in a signal handler is not on POSIX's list of
 // async-signal-safe calls, but it is a plain system call that takes no lock of the caller's;
 // the same trick keeps databases that map their files alive.
+//
+// What mapping gives up: the CRC-64 (on the thread that maps) and the SHA-256 (on the layer's
+// thread) read the window's pages a few milliseconds apart, where a read(2) gave both one copy.
+// A writer changing an image layer's file in place in between would go unseen by the CRC. Docker
+// never writes into an image layer's files once it is committed (the checkpoints' cheap stamps
+// rely on the same); what a live root can do to them — a removed image's files unlinked (the
+// open descriptor keeps the pages), or a file truncated — is caught.
 #define _GNU_SOURCE
 #include "mapped.h"
 
