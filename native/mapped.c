@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,11 +29,17 @@
 /** Windows in use at once: two per big file being read (one hashed, one ahead), per worker. */
 #define SLOTS 64
 
+// GCC's __atomic builtins rather than <stdatomic.h>, which the compilers of the old hosts this
+// tool is for (GCC 4.8 on CentOS 7) do not have; on these types they are lock-free, so the
+// handler may use them.
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+
 static struct {
-  atomic_uintptr_t start, end; // start 0: free
-  atomic_int faulted;
+  uintptr_t start, end; // start 0: free
+  int faulted;
+  int claimed;
 } table[SLOTS];
-static atomic_flag claimed[SLOTS];
 static struct sigaction previous;
 static uintptr_t page_size;
 static int installed = -1; // 0 once the handler is in place, else an errno
@@ -43,11 +48,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx) {
   uintptr_t a = (uintptr_t)si->si_addr;
   if (si->si_code > 0) // raised by a fault, not sent
     for (int i = 0; i < SLOTS; i++) {
-      uintptr_t s = atomic_load(&table[i].start), e = atomic_load(&table[i].end);
+      uintptr_t s = LOAD(table[i].start), e = LOAD(table[i].end);
       if (!s || a < s || a >= e) continue;
       void *p = (void *)(a & ~(page_size - 1));
       if (mmap(p, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) break;
-      atomic_store(&table[i].faulted, 1);
+      STORE(table[i].faulted, 1);
       return;
     }
   if (previous.sa_flags & SA_SIGINFO) {
@@ -83,18 +88,18 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
   if ((uint64_t)st.st_size - pos < len) len = (size_t)((uint64_t)st.st_size - pos);
   int slot = -1;
   for (int i = 0; i < SLOTS && slot < 0; i++)
-    if (!atomic_flag_test_and_set(&claimed[i])) slot = i;
+    if (__atomic_exchange_n(&table[i].claimed, 1, __ATOMIC_ACQ_REL) == 0) slot = i;
   if (slot < 0) return -EBUSY;
   void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)pos);
   if (p == MAP_FAILED) {
     int err = errno;
-    atomic_flag_clear(&claimed[slot]);
+    STORE(table[slot].claimed, 0);
     return -err;
   }
   madvise(p, len, MADV_SEQUENTIAL);
-  atomic_store(&table[slot].faulted, 0);
-  atomic_store(&table[slot].end, (uintptr_t)p + len);
-  atomic_store(&table[slot].start, (uintptr_t)p);
+  STORE(table[slot].faulted, 0);
+  STORE(table[slot].end, (uintptr_t)p + len);
+  STORE(table[slot].start, (uintptr_t)p);
   *m = (struct mapped){ .addr = p, .len = len, .slot = slot };
   // Touches every page here, on the reading thread, so the hashing thread finds them mapped.
   uint64_t c = crc64_update(*crc, p, len);
@@ -107,16 +112,16 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
 }
 
 int mapped_faulted(const struct mapped *m) {
-  return m->slot >= 0 && atomic_load(&table[m->slot].faulted);
+  return m->slot >= 0 && LOAD(table[m->slot].faulted);
 }
 
 int mapped_close(struct mapped *m) {
   if (m->slot < 0) return 0;
-  int faulted = atomic_load(&table[m->slot].faulted);
+  int faulted = LOAD(table[m->slot].faulted);
   munmap(m->addr, m->len);
-  atomic_store(&table[m->slot].start, 0);
-  atomic_store(&table[m->slot].end, 0);
-  atomic_flag_clear(&claimed[m->slot]);
+  STORE(table[m->slot].start, 0);
+  STORE(table[m->slot].end, 0);
+  STORE(table[m->slot].claimed, 0);
   m->slot = -1;
   return faulted;
 }
