@@ -93,8 +93,9 @@ static napi_value map_range_async(napi_env env, napi_callback_info info) {
 }
 
 // unmapRange(window: ArrayBuffer): boolean. Unmaps a window of mapRangeAsync and detaches it;
-// true if a page of it had vanished when touched (the file was truncated while it was mapped:
-// what was read is not the file's).
+// true if the file was cut short while it was mapped (a page of it had vanished when touched,
+// or the file now ends before the window does): what was read is not the file's. Call it once
+// the window is read, before the file's descriptor is closed.
 static napi_value unmap_range(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value ab, result;
@@ -103,7 +104,8 @@ static napi_value unmap_range(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "unmapRange(window: an ArrayBuffer from mapRangeAsync, not yet unmapped)");
     return NULL;
   }
-  int faulted = mapped_close(m);
+  int shrunk = mapped_shrunk(m);
+  int faulted = mapped_close(m) || shrunk;
   napi_detach_arraybuffer(env, ab); // may run `release` now: m is not touched after this
   napi_get_boolean(env, faulted, &result);
   return result;

@@ -3,7 +3,9 @@
 // SIGBUS, which would end the process. So every window is registered in a small table, and a
 // SIGBUS handler, installed once, puts a page of zeros over a vanished page of a registered
 // window and notes it: the reader goes on, and the window's owner fails the file as a read that
-// ended early would (the bytes read are thrown away). A SIGBUS anywhere else gets what it would
+// ended early would (the bytes read are thrown away). A cut inside a window's last page makes no
+// page vanish — the kernel zeroes that page's tail — so the owner also looks at the file's size
+// once the window is hashed (mapped_shrunk). A SIGBUS anywhere else gets what it would
 // have had without the handler. mmap(2) in a signal handler is not on POSIX's list of
 // async-signal-safe calls, but it is a plain system call that takes no lock of the caller's;
 // the same trick keeps databases that map their files alive.
@@ -100,15 +102,20 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
   STORE(table[slot].faulted, 0);
   STORE(table[slot].end, (uintptr_t)p + len);
   STORE(table[slot].start, (uintptr_t)p);
-  *m = (struct mapped){ .addr = p, .len = len, .slot = slot };
+  *m = (struct mapped){ .addr = p, .len = len, .fd = fd, .pos = pos, .slot = slot };
   // Touches every page here, on the reading thread, so the hashing thread finds them mapped.
   uint64_t c = crc64_update(*crc, p, len);
-  if (mapped_faulted(m)) {
+  if (mapped_faulted(m) || mapped_shrunk(m)) {
     mapped_close(m);
     return 0; // ended early: the caller fails the file
   }
   *crc = c;
   return (int64_t)len;
+}
+
+int mapped_shrunk(const struct mapped *m) {
+  struct stat st;
+  return fstat(m->fd, &st) != 0 || (uint64_t)st.st_size < m->pos + m->len;
 }
 
 int mapped_faulted(const struct mapped *m) {

@@ -8,7 +8,9 @@
 struct mapped {
   uint8_t *addr;
   size_t len;
-  int slot; // in the table the SIGBUS handler looks at; -1 once released
+  int fd;       // the file's, open while the window is in use
+  uint64_t pos; // where in the file the window starts
+  int slot;     // in the table the SIGBUS handler looks at; -1 once released
 };
 
 /**
@@ -24,6 +26,14 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
  * while mapped: the handler put a page of zeros there so the reader could go on), else 0.
  */
 int mapped_close(struct mapped *m);
+
+/**
+ * Whether the file is now shorter than the window's end, to be asked once the window has been
+ * read, while its descriptor is still open. A cut inside the window's last page vanishes no
+ * page (the kernel zeroes the page's tail), so no SIGBUS tells of it: only the size does. A
+ * file cut after this question was read whole, as a read(2) would have read it.
+ */
+int mapped_shrunk(const struct mapped *m);
 
 /** Whether a page of the window has been found gone so far. */
 int mapped_faulted(const struct mapped *m);

@@ -58,7 +58,8 @@ export async function copyReadAhead(addon: NativeAddon, fd: number, size: number
       try {
         sink(c.data);
       } finally {
-        // Pages of a window that vanished while it was hashed read as zeros: the file shrank.
+        // Pages of a window that vanished while it was hashed read as zeros, and a cut in its
+        // last page zeroes that page's tail: either way the file shrank, and unmapRange says so.
         if (c.window && addon.unmapRange(c.window)) throw new ShortReadError();
       }
     }
