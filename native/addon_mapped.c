@@ -92,10 +92,11 @@ static napi_value map_range_async(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-// unmapRange(window: ArrayBuffer): boolean. Unmaps a window of mapRangeAsync and detaches it;
-// true if the file was cut short while it was mapped (a page of it had vanished when touched,
-// or the file now ends before the window does): what was read is not the file's. Call it once
-// the window is read, before the file's descriptor is closed.
+// unmapRange(window: ArrayBuffer): number. Unmaps a window of mapRangeAsync and detaches it;
+// 0 if what was read is the file's; 1 if the file was cut short while it was mapped (the file now
+// ends before the window does, or a page of it had vanished when touched); -EIO if a page
+// vanished though the file still covers it (a disk error). Call it once the window is read,
+// before the file's descriptor is closed.
 static napi_value unmap_range(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value ab, result;
@@ -105,9 +106,9 @@ static napi_value unmap_range(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int shrunk = mapped_shrunk(m);
-  int faulted = mapped_close(m) || shrunk;
+  int faulted = mapped_close(m);
   napi_detach_arraybuffer(env, ab); // may run `release` now: m is not touched after this
-  napi_get_boolean(env, faulted, &result);
+  napi_create_int32(env, shrunk ? 1 : faulted ? -EIO : 0, &result);
   return result;
 }
 

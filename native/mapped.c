@@ -105,9 +105,12 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
   *m = (struct mapped){ .addr = p, .len = len, .fd = fd, .pos = pos, .slot = slot };
   // Touches every page here, on the reading thread, so the hashing thread finds them mapped.
   uint64_t c = crc64_update(*crc, p, len);
-  if (mapped_faulted(m) || mapped_shrunk(m)) {
+  int shrunk = mapped_shrunk(m);
+  if (shrunk || mapped_faulted(m)) {
     mapped_close(m);
-    return 0; // ended early: the caller fails the file
+    // Cut short: the caller fails the file. A page that vanished though the file still covers
+    // it could not be read (SIGBUS is also how a disk error reaches a mapping): read(2) says why.
+    return shrunk ? 0 : -EIO;
   }
   *crc = c;
   return (int64_t)len;

@@ -16,8 +16,10 @@ struct mapped {
 /**
  * Map `len` bytes of `fd` at `pos` (a multiple of the page size) read-only, register the window
  * with the SIGBUS handler, touch every page while folding the bytes into *crc. Returns the count
- * mapped (`len`, or fewer when the file ended early: its size changed), or -errno (ENODEV and the
- * like where the file cannot be mapped; EBUSY when the table is full) with nothing left mapped.
+ * mapped (`len`, or fewer when the file ended early: its size changed), 0 when it was cut short
+ * meanwhile, or -errno with nothing left mapped: ENODEV and the like where the file cannot be
+ * mapped, EBUSY when the table is full, EIO when a page could not be read though the file still
+ * covers it (a disk error: read(2) then says which).
  */
 int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapped *m);
 

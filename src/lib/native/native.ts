@@ -31,11 +31,15 @@ export interface NativeAddon {
    * Map `length` bytes of `fd` from `position` (a multiple of the page size) on a libuv thread
    * and fold them into the CRC-64 `state` (native/mapped.c); resolves with the window (shorter
    * only at end of file), 0 if the file ended before `position` or shrank while mapped, or -errno
-   * if it cannot be mapped. `state` must not be touched, nor `fd` closed, until it resolves.
+   * if it cannot be mapped (-EIO: a page could not be read; read it to learn why). `state` must
+   * not be touched, nor `fd` closed, until it resolves.
    */
   mapRangeAsync(fd: number, position: number, length: number, state: Uint8Array): Promise<ArrayBuffer | number>;
-  /** Unmap (and detach) a window of mapRangeAsync; true if the file shrank while it was mapped. */
-  unmapRange(window: ArrayBuffer): boolean;
+  /**
+   * Unmap (and detach) a window of mapRangeAsync, before `fd` is closed: 0 if what was read is the
+   * file's, 1 if the file shrank while it was mapped, -EIO if a page could not be read.
+   */
+  unmapRange(window: ArrayBuffer): number;
   /**
    * utimensat(2) without following a symlink: seconds as whole numbers, nanoseconds 0..999 999 999;
    * returns 0 or -errno.

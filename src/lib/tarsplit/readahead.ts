@@ -41,7 +41,9 @@ export async function copyReadAhead(addon: NativeAddon, fd: number, size: number
       const r = await addon.mapRangeAsync(fd, pos, Math.min(WINDOW, size - pos), crc);
       if (typeof r !== 'number') return { data: Buffer.from(r), window: r };
       if (r === 0) throw new ShortReadError();
-      mapping = false; // not mappable here (or no window free): read the rest, from this chunk on
+      // Not mappable here, no window free, or a page unreadable: read the rest, from this chunk
+      // on (a read says what is wrong with the disk, or gives the bytes after all).
+      mapping = false;
     }
     const got = await addon.readRangeAsync(fd, pos, bufs[k].subarray(0, Math.min(chunk, size - pos)), crc);
     if (got < 0) throw readError(got);
@@ -59,8 +61,11 @@ export async function copyReadAhead(addon: NativeAddon, fd: number, size: number
         sink(c.data);
       } finally {
         // Pages of a window that vanished while it was hashed read as zeros, and a cut in its
-        // last page zeroes that page's tail: either way the file shrank, and unmapRange says so.
-        if (c.window && addon.unmapRange(c.window)) throw new ShortReadError();
+        // last page zeroes that page's tail: either way the file shrank, and unmapRange says so
+        // (or that a page could not be read from the disk at all).
+        const lost = c.window ? addon.unmapRange(c.window) : 0;
+        if (lost > 0) throw new ShortReadError();
+        if (lost < 0) throw readError(lost);
       }
     }
     return crc;
