@@ -41,10 +41,17 @@ static void map_complete(napi_env env, napi_status status, void *data) {
   struct map_job *j = data;
   napi_value v = NULL;
   if (status == napi_ok && j->result > 0) {
-    if (napi_create_external_arraybuffer(env, j->m->addr, j->m->len, release, j->m, &v) != napi_ok || napi_wrap(env, v, j->m, NULL, NULL, NULL) != napi_ok) {
-      v = NULL;
-      j->result = -ENOMEM;
-    } else j->m = NULL; // the ArrayBuffer owns it now
+    struct mapped *m = j->m;
+    napi_value ab;
+    j->result = -ENOMEM; // unless all goes well: then the caller reads the file instead
+    if (napi_create_external_arraybuffer(env, m->addr, m->len, release, m, &ab) == napi_ok) {
+      j->m = NULL; // the ArrayBuffer owns it now: `release` frees it
+      if (napi_wrap(env, ab, m, NULL, NULL, NULL) == napi_ok) v = ab;
+      else {
+        mapped_close(m);
+        napi_detach_arraybuffer(env, ab); // may run `release`: m is not touched after this
+      }
+    }
   }
   if (j->m) {
     mapped_close(j->m);
