@@ -105,8 +105,9 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
   *m = (struct mapped){ .addr = p, .len = len, .fd = fd, .pos = pos, .slot = slot };
   // Touches every page here, on the reading thread, so the hashing thread finds them mapped.
   uint64_t c = crc64_update(*crc, p, len);
-  int shrunk = mapped_shrunk(m);
-  if (shrunk || mapped_faulted(m)) {
+  // A cut that vanished no page is left to the owner's size check once the window is hashed.
+  if (LOAD(table[slot].faulted)) {
+    int shrunk = mapped_shrunk(m);
     mapped_close(m);
     // Cut short: the caller fails the file. A page that vanished though the file still covers
     // it could not be read (SIGBUS is also how a disk error reaches a mapping): read(2) says why.
@@ -119,10 +120,6 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
 int mapped_shrunk(const struct mapped *m) {
   struct stat st;
   return fstat(m->fd, &st) != 0 || (uint64_t)st.st_size < m->pos + m->len;
-}
-
-int mapped_faulted(const struct mapped *m) {
-  return m->slot >= 0 && LOAD(table[m->slot].faulted);
 }
 
 int mapped_close(struct mapped *m) {

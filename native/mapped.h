@@ -16,8 +16,8 @@ struct mapped {
 /**
  * Map `len` bytes of `fd` at `pos` (a multiple of the page size) read-only, register the window
  * with the SIGBUS handler, touch every page while folding the bytes into *crc. Returns the count
- * mapped (`len`, or fewer when the file ended early: its size changed), 0 when it was cut short
- * meanwhile, or -errno with nothing left mapped: ENODEV and the like where the file cannot be
+ * mapped (`len`, or fewer when the file ended early: its size changed), 0 when a page vanished
+ * because it was cut short meanwhile, or -errno with nothing left mapped: ENODEV and the like where the file cannot be
  * mapped, EBUSY when the table is full, EIO when a page could not be read though the file still
  * covers it (a disk error: read(2) then says which).
  */
@@ -25,7 +25,8 @@ int64_t mapped_open(int fd, uint64_t pos, size_t len, uint64_t *crc, struct mapp
 
 /**
  * Unmap the window. Returns 1 if any of its pages was gone when touched (the file was truncated
- * while mapped: the handler put a page of zeros there so the reader could go on), else 0.
+ * while mapped, or the page could not be read from the disk: the handler put a page of zeros
+ * there so the reader could go on), else 0; mapped_shrunk tells the two apart.
  */
 int mapped_close(struct mapped *m);
 
@@ -36,6 +37,3 @@ int mapped_close(struct mapped *m);
  * file cut after this question was read whole, as a read(2) would have read it.
  */
 int mapped_shrunk(const struct mapped *m);
-
-/** Whether a page of the window has been found gone so far. */
-int mapped_faulted(const struct mapped *m);
